@@ -1,0 +1,36 @@
+# Every target creates the virtual environment on first use and installs the
+# package (editable) with the extras it needs; later runs reuse it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+
+.PHONY: compare test bench docs lint clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# One stamp per set of extras, rebuilt when pyproject.toml changes.
+$(VENV)/.installed-%: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e ".[$*]"
+	touch $@
+
+compare: $(VENV)/.installed-plot
+	$(PY) -m sklearn_dl.compare
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+bench: $(VENV)/.installed-bench
+	$(PY) -m benchmarks.run
+
+docs: $(VENV)/.installed-docs
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
+lint: $(VENV)/.installed-test
+	$(PY) -m pip install --quiet ruff
+	$(PY) -m ruff check sklearn_dl tests benchmarks examples
+
+clean:
+	rm -rf $(VENV) docs/_build docs/auto_examples reports

@@ -1,0 +1,36 @@
+"""The one place that imports scikit-learn's private validation helpers.
+
+Every other module imports from here, so a change in scikit-learn's private
+API is mended in one file.
+"""
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+__all__ = [
+    "HasMethods",
+    "Integral",
+    "Interval",
+    "Real",
+    "StrOptions",
+    "check_is_fitted",
+    "check_sample_weight",
+    "validate_data",
+    "validate_params",
+]
+
+
+def check_sample_weight(sample_weight, X, dtype=None):
+    """Return ``sample_weight`` as a finite, non-negative 1-D array for ``X``."""
+    return _check_sample_weight(sample_weight, X, dtype=dtype, ensure_non_negative=True)
