@@ -9,3 +9,7 @@ import::
 """
 
 __version__ = "0.1.0"
+
+from .linear_model import LinearRegression, LogisticRegression
+
+__all__ = ["LinearRegression", "LogisticRegression"]

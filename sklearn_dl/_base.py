@@ -1,0 +1,300 @@
+"""What every network-trained estimator shares: parameters, ``fit`` and ``partial_fit``.
+
+``fit`` reads as a story: validate → encode targets → resolve the parts →
+build the network with one ``rng`` → split off validation data → train →
+record the fitted attributes. Subclasses differ only in their layers
+(``_hidden_layers``), their loss (``_make_loss``), and how ``y`` is encoded
+and decoded.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+
+from ._engine import Data, Trainer
+from ._network import Network
+from ._validation import (
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    check_is_fitted,
+    check_sample_weight,
+    validate_data,
+)
+from .callbacks import Callback, EarlyStopping, ProgressPrinter
+from .initializers import INITIALIZERS, Initializer, get_initializer
+from .layers import Dense
+from .optimizers import OPTIMIZERS, BaseOptimizer, get_optimizer
+from .penalties import PENALTIES, Penalty, get_penalty
+from .schedules import SCHEDULES, Schedule, get_schedule
+
+TRAINING_CONSTRAINTS = {
+    "solver": [StrOptions(set(OPTIMIZERS)), BaseOptimizer],
+    "learning_rate": [StrOptions(set(SCHEDULES)), Schedule],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "penalty": [StrOptions(set(PENALTIES)), Penalty, None],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "shuffle": ["boolean"],
+    "warm_start": ["boolean"],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+    "callbacks": [list, None],
+    "weight_init": [StrOptions(set(INITIALIZERS)), Initializer],
+}
+
+
+def make_rng(random_state):
+    """A numpy ``Generator`` for ``random_state`` that never draws from the global state."""
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return np.random.default_rng(seed)
+
+
+def is_stochastic(estimator):
+    """True when the solver trains by mini-batches (``partial_fit`` then exists)."""
+    solver = estimator.solver
+    if isinstance(solver, str):
+        solver = OPTIMIZERS.get(solver)
+    return solver is not None and not solver.full_batch
+
+
+class BaseNetwork(BaseEstimator):
+    """Base class of every estimator trained by the shared engine."""
+
+    _parameter_constraints = dict(TRAINING_CONSTRAINTS)
+    _default_initializer = "glorot_uniform"
+    max_fun = 15000  # scipy's evaluation budget; the MLPs expose it as a parameter
+
+    # -- hooks for subclasses ---------------------------------------------------------
+
+    def _hidden_layers(self):
+        """Layers before the output layer (none for linear models)."""
+        return []
+
+    def _solver_settings(self):
+        """Keyword arguments for optimizers given by name, e.g. ``{"adam": {...}}``."""
+        return {}
+
+    # -- fit --------------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, validation_data=None):
+        """Fit the model to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the objective.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, w_val), default=None
+            Data to evaluate after every epoch (``val_loss``, ``val_score``),
+            used instead of a split when ``early_stopping=True``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        warm = self.warm_start and hasattr(self, "network_")
+        return self._fit(X, y, sample_weight, validation_data, incremental=False, reset=not warm)
+
+    def _partial_fit(self, X, y, sample_weight=None, classes=None):
+        first = not hasattr(self, "network_")
+        if first:
+            self._validate_params()
+        return self._fit(X, y, sample_weight, None, incremental=True, reset=first, classes=classes)
+
+    def _fit(self, X, y, sample_weight, validation_data, incremental, reset, classes=None):
+        X, y = self._validate_xy(X, y, reset=reset)
+        Y = self._encode_targets(y, X.dtype, reset=reset, classes=classes)
+        sample_weight = self._sample_weight(sample_weight, X, y)
+        if reset:
+            self._rng = make_rng(self.random_state)
+            self._build(X.shape[1], Y.shape[1], X.dtype)
+        elif not incremental:
+            self._rng = make_rng(self.random_state)
+        if not incremental or not hasattr(self, "solver_"):
+            self._start_solver()
+        train, validation = self._split(X, Y, y, sample_weight, validation_data, incremental)
+        trainer = self._trainer(incremental, train.n_samples)
+        trainer.fit(train, validation, epochs=1 if incremental else None)
+        self._record(trainer)
+        return self
+
+    def _validate_xy(self, X, y, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=self._y_numeric,
+        )
+        if sp.issparse(X) and X.format == "csc":
+            X = X.tocsr()  # row batches are cheap to take from CSR, not from CSC
+        return X, y
+
+    def _sample_weight(self, sample_weight, X, y):
+        """Sample weights (``None`` when all are one), times the class weights if any."""
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
+        return sample_weight
+
+    def _build(self, n_features, n_outputs, dtype):
+        """Create the network, its loss and its parameters."""
+        self.loss_function_ = self._make_loss()
+        output = Dense(n_outputs, use_bias=getattr(self, "fit_intercept", True))
+        self.network_ = Network([*self._hidden_layers(), output])
+        initializer = get_initializer(getattr(self, "weight_init", self._default_initializer))
+        self.network_.build(n_features, dtype, self._rng, initializer)
+        self.history_ = {}
+        self.t_ = 0
+
+    def _start_solver(self):
+        """Fresh optimizer and schedule (kept across ``partial_fit`` calls)."""
+        solver = self.solver
+        if isinstance(solver, str):
+            solver = OPTIMIZERS[solver](**self._solver_settings().get(solver, {}))
+        self.solver_ = get_optimizer(solver)
+        self.schedule_ = get_schedule(self.learning_rate, getattr(self, "power_t", 0.5))
+        self.schedule_.start(self.learning_rate_init, self.max_iter)
+
+    def _split(self, X, Y, y, sample_weight, validation_data, incremental):
+        """Training data and validation data (or ``None``)."""
+        if validation_data is not None:
+            X_val, y_val, *w_val = validation_data
+            X_val, y_val = self._validate_xy(X_val, y_val, reset=False)
+            Y_val = self._encode_targets(y_val, X.dtype, reset=False)
+            w_val = self._sample_weight(w_val[0] if w_val else None, X_val, y_val)
+            return Data(X, Y, sample_weight), Data(X_val, Y_val, w_val)
+        if not self.early_stopping or incremental:
+            return Data(X, Y, sample_weight), None
+        index = np.arange(X.shape[0])
+        train, val = train_test_split(
+            index,
+            test_size=self.validation_fraction,
+            random_state=int(self._rng.integers(np.iinfo(np.int32).max)),
+            stratify=self._stratify(y),
+        )
+        weight = sample_weight
+        return (
+            Data(X[train], Y[train], None if weight is None else weight[train]),
+            Data(X[val], Y[val], None if weight is None else weight[val]),
+        )
+
+    def _stratify(self, y):
+        return None
+
+    def _trainer(self, incremental, n_samples):
+        batch_size = 200 if self.batch_size == "auto" else self.batch_size
+        return Trainer(
+            network=self.network_,
+            loss=self.loss_function_,
+            solver=self.solver_,
+            schedule=self.schedule_,
+            penalty=get_penalty(self.penalty, self.l1_ratio) if self.alpha > 0 else None,
+            alpha=float(self.alpha),
+            callbacks=self._make_callbacks(incremental),
+            rng=self._rng,
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
+            batch_size=min(batch_size, n_samples),
+            shuffle=self.shuffle,
+            learning_rate_init=self.learning_rate_init,
+            estimator=self,
+            val_score=self._validation_score,
+            t=self.t_,
+            history=self.history_,
+        )
+
+    def _make_callbacks(self, incremental):
+        """User callbacks (cloned), then the shortcuts scikit-learn's flags stand for."""
+        callbacks = [get_callback(c) for c in (self.callbacks or [])]
+        stochastic = not self.solver_.full_batch
+        if stochastic and not incremental:
+            if self.early_stopping:
+                monitor = "val_score"
+            else:
+                monitor = "loss"
+            callbacks.append(
+                EarlyStopping(
+                    monitor=monitor,
+                    patience=self.n_iter_no_change + 1,
+                    min_delta=self.tol,
+                    restore_best=self.early_stopping,
+                )
+            )
+        if self.verbose:
+            callbacks.append(ProgressPrinter())
+        return callbacks
+
+    def _validation_score(self, data):
+        """The estimator's score (accuracy or R²) on encoded validation data."""
+        Z = self.network_.forward(data.X)
+        return self._score_logits(data.Y, Z, data.sample_weight)
+
+    def _record(self, trainer):
+        """Copy what training learned into scikit-learn's fitted attributes."""
+        self.t_ = trainer.t
+        # Epochs count across warm starts and partial_fit calls, as in
+        # scikit-learn; a full-batch solver reports its own iteration count.
+        full_batch = self.solver_.full_batch
+        self.n_iter_ = trainer.n_iter if full_batch else len(self.history_["loss"])
+        self.loss_curve_ = list(self.history_["loss"])
+        self.loss_ = self.loss_curve_[-1]
+        self.best_loss_ = min(self.loss_curve_) if not self.early_stopping else None
+        if "val_score" in self.history_:
+            self.validation_scores_ = list(self.history_["val_score"])
+            self.best_validation_score_ = max(self.validation_scores_)
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+
+    # -- prediction helpers -----------------------------------------------------------
+
+    def _logits(self, X):
+        check_is_fitted(self, "network_")
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+        )
+        if X.dtype != self.network_.dtype:
+            X = X.astype(self.network_.dtype)
+        return self.network_.forward(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def get_callback(value):
+    """Clone a user callback so that ``fit`` never mutates the user's object."""
+    if not isinstance(value, Callback):
+        raise TypeError(
+            "The 'callbacks' parameter must be a list of sklearn_dl.callbacks.Callback "
+            f"instances; got {value!r} of type {type(value).__name__}."
+        )
+    return clone(value)

@@ -1,0 +1,305 @@
+"""The shared training loop of every gradient-trained estimator.
+
+Every estimator minimises the same objective over its network's flat
+parameter vector ``θ`` (weights ``W`` and unpenalised parameters)::
+
+    F(θ) = (Σ_i s_i loss(y_i, f_θ(x_i)) + alpha R(W)) / Σ_i s_i
+
+with ``s_i`` the sample weights. A mini-batch ``B`` estimates it by
+``Σ_B s_i loss_i / Σ_B s_i + alpha R(W) / Σ_i s_i``, so that ``alpha`` has
+the same meaning whatever the solver and the batch size.
+
+:class:`Trainer` runs either epochs of mini-batch steps (stochastic
+optimizers) or one call to :func:`scipy.optimize.minimize` (full-batch
+optimizers), records the history and calls the callbacks.
+"""
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+
+class DivergenceError(ValueError):
+    """Training produced a non-finite loss or non-finite parameters."""
+
+
+@dataclass
+class Data:
+    """Training (or validation) data with targets encoded for the loss."""
+
+    X: object
+    Y: np.ndarray
+    sample_weight: np.ndarray = None
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+    @property
+    def total_weight(self):
+        if self.sample_weight is None:
+            return float(self.n_samples)
+        return float(self.sample_weight.sum(dtype=np.float64))
+
+    def rows(self, index):
+        """The rows ``index`` (a slice or an integer array)."""
+        weight = None if self.sample_weight is None else self.sample_weight[index]
+        return self.X[index], self.Y[index], weight
+
+
+@dataclass
+class Trainer:
+    """Minimise the objective of one estimator; see the module docstring.
+
+    ``lr_factor`` multiplies the scheduled learning rate (callbacks such as
+    :class:`~sklearn_dl.callbacks.ReduceLROnPlateau` change it).
+    """
+
+    network: object
+    loss: object
+    solver: object
+    schedule: object
+    penalty: object
+    alpha: float
+    callbacks: list
+    rng: np.random.Generator
+    max_iter: int = 200
+    max_fun: int = 15000
+    tol: float = 1e-4
+    batch_size: int = 200
+    shuffle: bool = True
+    learning_rate_init: float = 1e-3
+    estimator: object = None
+    val_score: object = None
+    lr_factor: float = 1.0
+    t: int = 0
+    n_iter: int = 0
+    history: dict = field(default_factory=dict)
+
+    @property
+    def params(self):
+        return self.network.params
+
+    # -- the objective ---------------------------------------------------------------
+
+    def gradient(self, X, Y, sample_weight, total_weight):
+        """Fill ``network.grads`` with ``∇F`` on one batch; return ``Σ_B s_i loss_i``.
+
+        ``total_weight`` is ``Σ s_i`` over the whole training set: it scales
+        the smooth part of the penalty.
+        """
+        Z = self.network.forward(X, training=True, rng=self.rng)
+        data_loss, dZ = self.loss.loss_gradient(Y, Z, sample_weight)
+        batch_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
+        if batch_weight > 0:
+            dZ *= dZ.dtype.type(1.0 / batch_weight)
+        self.network.backward(dZ)
+        if self.penalty is not None:
+            W, dW = self.network.weights, self.network.weight_grads
+            self.penalty.add_smooth_gradient(W, dW, self.alpha / total_weight)
+        return data_loss
+
+    def penalty_value(self):
+        if self.penalty is None:
+            return 0.0
+        return self.alpha * self.penalty.value(self.network.weights)
+
+    def evaluate(self, data):
+        """``Σ s_i loss_i`` over ``data`` in inference mode, by chunks."""
+        total = 0.0
+        for index in _batches(data.n_samples, 4096):
+            X, Y, weight = data.rows(index)
+            total += self.loss.value(Y, self.network.forward(X), weight)
+        return total
+
+    # -- the loops -------------------------------------------------------------------
+
+    def fit(self, train, validation=None, epochs=None):
+        """Train on ``train``; ``epochs`` overrides ``max_iter`` (``partial_fit`` uses 1)."""
+        for callback in self.callbacks:
+            callback.on_fit_begin(self)
+        self.schedule.start(self.learning_rate_init, self.max_iter)
+        max_epochs = self.max_iter if epochs is None else epochs
+        self.n_iter = 0
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            try:
+                if self.solver.full_batch:
+                    converged = self._run_full_batch(train, validation)
+                else:
+                    converged = self._run_epochs(train, validation, max_epochs)
+            finally:
+                self.network.release()
+        for callback in self.callbacks:
+            callback.on_fit_end(self)
+        if not converged and epochs is None:
+            warnings.warn(
+                f"The {type(self.solver).__name__} solver reached max_iter="
+                f"{self.max_iter} iterations without converging; increase "
+                "max_iter, or scale the input data.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        return self
+
+    def _run_epochs(self, train, validation, max_epochs):
+        """Mini-batch epochs; return True when a callback stopped training."""
+        self._init_solver()
+        total_weight = train.total_weight
+        for epoch in range(max_epochs):
+            lr = self.schedule.rate(len(self.history.get("loss", ())), self.t)
+            lr *= self.lr_factor
+            start = self.params.copy()
+            data_loss = self._epoch(train, lr, total_weight, start)
+            self.t += train.n_samples
+            loss = (data_loss + self.penalty_value()) / total_weight
+            self.n_iter += 1
+            if self._end_epoch(epoch, loss, lr, validation):
+                return True
+        return False
+
+    def _epoch(self, train, lr, total_weight, start):
+        """One pass over ``train`` in mini-batches; return ``Σ s_i loss_i``."""
+        order = self.rng.permutation(train.n_samples) if self.shuffle else None
+        data_loss = 0.0
+        for batch in _batches(train.n_samples, self.batch_size):
+            X, Y, weight = train.rows(batch if order is None else order[batch])
+            value = self.gradient(X, Y, weight, total_weight)
+            if not np.isfinite(value):
+                self._diverged(start, lr)
+            step = self.solver.step(self.params, self.network.grads, lr)
+            if self.penalty is not None and self.penalty.l1:
+                self.penalty.prox(self.network.weights, step * (self.alpha / total_weight))
+            data_loss += value
+        if not np.all(np.isfinite(self.params)):
+            self._diverged(start, lr)
+        return data_loss
+
+    def _init_solver(self):
+        """Create the optimizer's slots unless a warm start kept them."""
+        if getattr(self.solver, "n_weights_", None) is None:
+            self.solver.init(self.params, self.network.n_weights)
+
+    def _diverged(self, last_good, lr):
+        self.params[...] = last_good
+        raise DivergenceError(
+            "Training diverged: the loss became infinite or NaN with a learning "
+            f"rate of {lr:.3g}. The learning rate is likely too large for this "
+            "data, or the input is not scaled: lower learning_rate_init, or "
+            "standardise the features (e.g. sklearn.preprocessing.StandardScaler)."
+            " The parameters were restored to their last finite values."
+        )
+
+    def _end_epoch(self, epoch, loss, lr, validation):
+        """Log one epoch and call the callbacks; return True to stop."""
+        logs = {"loss": loss, "lr": lr}
+        if validation is not None:
+            logs["val_loss"] = (
+                self.evaluate(validation) + self.penalty_value()
+            ) / validation.total_weight
+            if self.val_score is not None:
+                logs["val_score"] = self.val_score(validation)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(value))
+        stop = False
+        for callback in self.callbacks:
+            stop = bool(callback.on_epoch_end(self, epoch, logs)) or stop
+        return stop
+
+    def _run_full_batch(self, train, validation):
+        """One scipy.optimize.minimize run; return True when it converged."""
+        split_l1 = self.penalty is not None and self.penalty.l1 > 0
+        if split_l1 and not self.solver.supports_bounds:
+            raise ValueError(
+                f"penalty with an L1 part needs a solver that handles it; the "
+                f"{type(self.solver).__name__} solver does not. Use solver='lbfgs' "
+                "or a stochastic solver such as 'sgd' or 'adam'."
+            )
+        objective = _FullBatchObjective(self, train, split_l1)
+        stopped = []
+
+        def callback(intermediate_result):
+            epoch = len(self.history.get("loss", ()))
+            objective.set(intermediate_result.x)
+            self.t += train.n_samples
+            if self._end_epoch(epoch, intermediate_result.fun, 0.0, validation):
+                stopped.append(epoch)
+                raise StopIteration
+
+        result = self.solver.minimize(
+            objective,
+            objective.x0(),
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
+            callback=callback,
+            bounds=objective.bounds(),
+        )
+        objective.set(result.x)
+        if not np.all(np.isfinite(self.params)) or not np.isfinite(result.fun):
+            self._diverged(objective.start, 0.0)
+        self.n_iter = int(result.nit)
+        return bool(stopped) or result.status != 1
+
+
+class _FullBatchObjective:
+    """``F`` and ``∇F`` on the whole training set, in float64 for scipy.
+
+    With an L1 part and a bounded solver, the weights are split as
+    ``W = W⁺ - W⁻`` with ``W⁺, W⁻ >= 0``, which makes ``‖W‖₁ = Σ (W⁺ + W⁻)``
+    smooth; solutions then have exact zeros at the bounds.
+    """
+
+    def __init__(self, trainer, train, split_l1):
+        self.trainer = trainer
+        self.train = train
+        self.split = split_l1
+        self.n_weights = trainer.network.n_weights
+        self.total_weight = train.total_weight
+        self.start = trainer.params.copy()
+
+    def x0(self):
+        params = self.trainer.params.astype(np.float64)
+        if not self.split:
+            return params
+        W = params[: self.n_weights]
+        return np.concatenate([np.maximum(W, 0), np.maximum(-W, 0), params[self.n_weights :]])
+
+    def bounds(self):
+        if not self.split:
+            return None
+        n = self.n_weights
+        size = 2 * n + self.trainer.params.size - n
+        return [(0, None)] * (2 * n) + [(None, None)] * (size - 2 * n)
+
+    def set(self, x):
+        """Write the point ``x`` into the network's parameters."""
+        params, n = self.trainer.params, self.n_weights
+        if self.split:
+            params[:n] = x[:n] - x[n : 2 * n]
+            params[n:] = x[2 * n :]
+        else:
+            params[...] = x
+
+    def __call__(self, x):
+        trainer = self.trainer
+        self.set(x)
+        train = self.train
+        data_loss = trainer.gradient(train.X, train.Y, train.sample_weight, self.total_weight)
+        grads = trainer.network.grads.astype(np.float64)
+        # ``gradient`` scaled the data part by 1 / Σ s_i already.
+        value = (data_loss + trainer.penalty_value()) / self.total_weight
+        if not np.isfinite(value):
+            return np.inf, np.zeros_like(x)
+        if not self.split:
+            return value, grads
+        n, l1 = self.n_weights, trainer.alpha * trainer.penalty.l1 / self.total_weight
+        gW = grads[:n]
+        return value, np.concatenate([gW + l1, l1 - gW, grads[n:]])
+
+
+def _batches(n_samples, batch_size):
+    """Slices that cover ``range(n_samples)`` in steps of ``batch_size``."""
+    for start in range(0, n_samples, batch_size):
+        yield slice(start, min(start + batch_size, n_samples))

@@ -1,0 +1,103 @@
+"""Network: an ordered list of layers over one flat parameter vector.
+
+All parameters live in one contiguous array ``params``, laid out as
+
+    [ weights of layer 1, weights of layer 2, ... | biases, batch-norm γ and β ]
+
+so that the penalised part is the prefix ``params[:n_weights]``. Each layer
+holds views into it, and into the matching gradient vector ``grads``. An
+optimizer step is then a handful of vectorised calls on two flat arrays
+whatever the depth, and scipy's solvers take ``params`` with no packing.
+"""
+
+import numpy as np
+
+
+class Network:
+    """Layers over one flat parameter vector.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        The layers, input to output. The last one produces the logits.
+    """
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+
+    def build(self, n_in, dtype, rng, initializer):
+        """Allocate the parameters for inputs of width ``n_in`` and initialise them."""
+        self.n_in = n_in
+        self.dtype = np.dtype(dtype)
+        width = n_in
+        for layer in self.layers:
+            width = layer.build(width, self.dtype)
+        self.n_out = width
+        weight_sizes = [_sizes(layer.weight_shapes()) for layer in self.layers]
+        self.n_weights = sum(map(sum, weight_sizes))
+        n_others = sum(sum(_sizes(layer.other_shapes())) for layer in self.layers)
+        self.params = np.zeros(self.n_weights + n_others, dtype=self.dtype)
+        self.grads = np.zeros_like(self.params)
+        self._bind()
+        for layer in self.layers:
+            layer.initialize(rng, initializer)
+        return self
+
+    def _bind(self):
+        """Give every layer its views into ``params`` and ``grads``."""
+        weight_at, other_at = 0, self.n_weights
+        for layer in self.layers:
+            weights, weight_grads, weight_at = self._views(layer.weight_shapes(), weight_at)
+            others, other_grads, other_at = self._views(layer.other_shapes(), other_at)
+            layer.bind(weights, others, weight_grads, other_grads)
+
+    def _views(self, shapes, start):
+        params, grads = [], []
+        for shape in shapes:
+            stop = start + int(np.prod(shape))
+            params.append(self.params[start:stop].reshape(shape))
+            grads.append(self.grads[start:stop].reshape(shape))
+            start = stop
+        return params, grads, start
+
+    @property
+    def weights(self):
+        """The penalised part of ``params`` (a view)."""
+        return self.params[: self.n_weights]
+
+    @property
+    def weight_grads(self):
+        """The penalised part of ``grads`` (a view)."""
+        return self.grads[: self.n_weights]
+
+    def forward(self, X, training=False, rng=None):
+        """Return the logits for ``X``."""
+        for layer in self.layers:
+            X = layer.forward(X, training, rng)
+        return X
+
+    def backward(self, dZ):
+        """Fill ``grads`` from ``dZ = ∂L/∂logits`` (a forward pass in training mode first)."""
+        last = len(self.layers) - 1
+        for index in range(last, -1, -1):
+            dZ = self.layers[index].backward(dZ, need_input_grad=index > 0)
+
+    def release(self):
+        """Free the buffers and the arrays kept for backpropagation."""
+        for layer in self.layers:
+            layer.release()
+
+    def dense_layers(self):
+        """The layers that carry ``W_`` (and ``b_``), input to output."""
+        return [layer for layer in self.layers if hasattr(layer, "W_")]
+
+    def __setstate__(self, state):
+        # Pickling turns the layers' views into independent copies; bind again
+        # so that the layers and the flat vectors share memory after loading.
+        self.__dict__.update(state)
+        if "params" in state:
+            self._bind()
+
+
+def _sizes(shapes):
+    return [int(np.prod(shape)) for shape in shapes]

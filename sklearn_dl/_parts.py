@@ -1,0 +1,47 @@
+"""Resolution of pluggable parts: a registry name or an object.
+
+Every swappable part (activation, loss, optimizer, schedule, penalty,
+initializer, callback) is a small :class:`~sklearn.base.BaseEstimator`, so
+``get_params``, ``clone`` and nested ``GridSearchCV`` parameters such as
+``solver__beta_1`` come from scikit-learn itself. A string names an entry of
+the part's registry; an object is cloned so that the user's instance is never
+mutated by ``fit``.
+"""
+
+from sklearn.base import BaseEstimator, clone
+
+
+class Part(BaseEstimator):
+    """Base class of every pluggable part: hyper-parameters only in ``__init__``."""
+
+
+def resolve(value, registry, base, name):
+    """Return a fresh part for ``value``, a registry key or an instance of ``base``.
+
+    Parameters
+    ----------
+    value : str or instance of ``base``
+        What the user passed.
+    registry : dict
+        Maps names to classes (called with no arguments) or factories.
+    base : type
+        The class every object must be an instance of.
+    name : str
+        The parameter name, used in error messages.
+    """
+    if isinstance(value, str):
+        try:
+            factory = registry[value]
+        except KeyError:
+            valid = ", ".join(repr(key) for key in sorted(registry))
+            raise ValueError(
+                f"The {name!r} parameter got the unknown name {value!r}; "
+                f"valid names are {valid}, or an instance of {base.__name__}."
+            ) from None
+        return factory()
+    if isinstance(value, base):
+        return clone(value)
+    raise TypeError(
+        f"The {name!r} parameter must be a name or an instance of "
+        f"{base.__name__}; got {value!r} of type {type(value).__name__}."
+    )

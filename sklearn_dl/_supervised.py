@@ -1,0 +1,179 @@
+"""Classifier and regressor heads: how ``y`` is encoded for the loss and decoded back.
+
+Linear models and MLPs share these; they differ only in their hidden layers.
+"""
+
+import numpy as np
+from scipy.special import log_expit, log_softmax
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
+
+from ._base import BaseNetwork
+from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, get_loss
+
+
+class NetworkClassifier(ClassifierMixin, BaseNetwork):
+    """A network whose logits score classes: sigmoid for two, softmax for more.
+
+    With an indicator matrix ``y`` (multilabel, when ``_multilabel`` is True)
+    each label gets its own sigmoid output.
+    """
+
+    _y_numeric = False
+    _multilabel = False
+
+    def _encode_targets(self, y, dtype, reset, classes=None):
+        if reset:
+            self._set_classes(y, classes)
+        if self._is_multilabel:
+            y = np.asarray(y)
+            if y.ndim != 2 or y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y must be an indicator matrix with {len(self.classes_)} columns, "
+                    f"as during the first fit; got shape {y.shape}."
+                )
+            return y.astype(dtype)
+        y = column_or_1d(y, warn=True)
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels {unseen.tolist()} that are not among the classes "
+                f"{self.classes_.tolist()} given at the first fit (pass every label "
+                "to the first partial_fit call with classes=...)."
+            )
+        codes = np.searchsorted(self.classes_, y)
+        if len(self.classes_) == 2:
+            return (codes == 1).astype(dtype)[:, None]
+        return np.eye(len(self.classes_), dtype=dtype)[codes]
+
+    def _set_classes(self, y, classes):
+        check_classification_targets(y)
+        kind = type_of_target(y)
+        self._is_multilabel = kind == "multilabel-indicator"
+        if self._is_multilabel and not self._multilabel:
+            raise ValueError(f"{type(self).__name__} does not support multilabel y.")
+        if self._is_multilabel:
+            self.classes_ = np.arange(np.asarray(y).shape[1])
+            return
+        y = column_or_1d(y, warn=True)
+        self.classes_ = np.unique(y) if classes is None else np.unique(np.asarray(classes))
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in the "
+                f"data, but the data contain only one class: {self.classes_[0]!r}."
+            )
+
+    def _sample_weight(self, sample_weight, X, y):
+        sample_weight = super()._sample_weight(sample_weight, X, y)
+        class_weight = getattr(self, "class_weight", None)
+        if class_weight is None or self._is_multilabel:
+            return sample_weight
+        weights = compute_sample_weight(class_weight, y).astype(X.dtype)
+        return weights if sample_weight is None else weights * sample_weight
+
+    def _make_loss(self):
+        if self._is_multilabel or len(self.classes_) == 2:
+            return BinaryCrossEntropy()
+        return CategoricalCrossEntropy()
+
+    def _stratify(self, y):
+        return None if self._is_multilabel else y
+
+    def _score_logits(self, Y, Z, sample_weight):
+        if Z.shape[1] == 1 or self._is_multilabel:
+            return accuracy_score(Y > 0.5, Z > 0, sample_weight=sample_weight)
+        return accuracy_score(Y.argmax(axis=1), Z.argmax(axis=1), sample_weight=sample_weight)
+
+    @property
+    def n_outputs_(self):
+        return self.network_.n_out
+
+    @property
+    def out_activation_(self):
+        return "softmax" if isinstance(self.loss_function_, CategoricalCrossEntropy) else "logistic"
+
+    def decision_function(self, X):
+        """Logits: shape (n_samples,) for two classes, (n_samples, n_classes) otherwise."""
+        Z = self._logits(X)
+        return Z[:, 0] if Z.shape[1] == 1 and not self._is_multilabel else Z
+
+    def predict(self, X):
+        """Predicted class labels (an indicator matrix for multilabel ``y``)."""
+        Z = self._logits(X)
+        if self._is_multilabel:
+            return (Z > 0).astype(int)
+        if Z.shape[1] == 1:
+            return self.classes_[(Z[:, 0] > 0).astype(int)]
+        return self.classes_[Z.argmax(axis=1)]
+
+    def predict_proba(self, X):
+        """Class probabilities, one column per class in the order of ``classes_``."""
+        Z = self._logits(X)
+        P = self.loss_function_.link(Z)
+        if Z.shape[1] == 1 and not self._is_multilabel:
+            return np.hstack([1 - P, P])
+        return P
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed stably from the logits."""
+        Z = self._logits(X)
+        if self._is_multilabel or Z.shape[1] == 1:
+            log_p = log_expit(Z)
+            if self._is_multilabel:
+                return log_p
+            return np.hstack([log_expit(-Z), log_p])
+        return log_softmax(Z, axis=1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = self._multilabel
+        return tags
+
+
+class NetworkRegressor(RegressorMixin, BaseNetwork):
+    """A network whose outputs, through the loss's link, predict ``y``."""
+
+    _y_numeric = True
+
+    def _encode_targets(self, y, dtype, reset, classes=None):
+        y = np.asarray(y)
+        if reset:
+            self._y_ndim = y.ndim
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        if not reset and Y.shape[1] != self.network_.n_out:
+            raise ValueError(
+                f"y has {Y.shape[1]} outputs, but this model was fitted with {self.network_.n_out}."
+            )
+        if getattr(self, "loss", None) == "poisson" and np.any(Y < 0):
+            raise ValueError("The Poisson loss needs non-negative targets y.")
+        return Y.astype(dtype)
+
+    def _make_loss(self):
+        if self.loss == "huber":
+            return get_loss("huber").set_params(delta=self.epsilon)
+        return get_loss(self.loss)
+
+    def _score_logits(self, Y, Z, sample_weight):
+        return r2_score(Y, self.loss_function_.link(Z), sample_weight=sample_weight)
+
+    @property
+    def n_outputs_(self):
+        return self.network_.n_out
+
+    @property
+    def out_activation_(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def predict(self, X):
+        """Predicted targets: shape (n_samples,) for 1-D ``y`` at fit time."""
+        Z = self._logits(X)
+        prediction = self.loss_function_.link(Z)
+        return prediction[:, 0] if self._y_ndim == 1 else prediction
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,205 @@
+"""Activation functions and their derivatives.
+
+Each activation is a small part with two methods:
+
+- ``forward(Z, out)`` writes ``A = f(Z)`` into ``out`` and returns it;
+- ``backward(Z, A, dA)`` returns ``dZ = dA * f'(Z)``, computed in place in ``dA``.
+
+``Z`` and ``A`` are both kept by the layer, so each derivative uses whichever
+is cheaper (``sigmoid' = A (1 - A)``, ``tanh' = 1 - A**2``).
+"""
+
+import numpy as np
+from scipy.special import erf, expit
+
+from ._parts import Part, resolve
+
+_SQRT_HALF = np.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+
+
+class Activation(Part):
+    """Base class: an element-wise nonlinearity ``A = f(Z)``.
+
+    Subclasses define ``forward(Z, out=None)`` and ``backward(Z, A, dA)``.
+    """
+
+
+class Identity(Activation):
+    """``f(z) = z``; ``f'(z) = 1``."""
+
+    def forward(self, Z, out=None):
+        if out is None or out is Z:
+            return Z
+        np.copyto(out, Z)
+        return out
+
+    def backward(self, Z, A, dA):
+        return dA
+
+
+class Logistic(Activation):
+    """``f(z) = 1 / (1 + exp(-z))``; ``f'(z) = f(z) (1 - f(z))``."""
+
+    def forward(self, Z, out=None):
+        return expit(Z, out=out)
+
+    def backward(self, Z, A, dA):
+        dA *= A
+        dA *= 1 - A
+        return dA
+
+
+class Tanh(Activation):
+    """``f(z) = tanh(z)``; ``f'(z) = 1 - f(z)**2``."""
+
+    def forward(self, Z, out=None):
+        return np.tanh(Z, out=out)
+
+    def backward(self, Z, A, dA):
+        dA *= 1 - A * A
+        return dA
+
+
+class ReLU(Activation):
+    """``f(z) = max(z, 0)``; ``f'(z) = 1 if z > 0 else 0``."""
+
+    def forward(self, Z, out=None):
+        return np.maximum(Z, 0, out=out)
+
+    def backward(self, Z, A, dA):
+        return np.multiply(dA, A > 0, out=dA)
+
+
+class LeakyReLU(Activation):
+    """``f(z) = z if z > 0 else negative_slope * z``.
+
+    Parameters
+    ----------
+    negative_slope : float, default=0.01
+        Slope for negative inputs.
+    """
+
+    def __init__(self, negative_slope=0.01):
+        self.negative_slope = negative_slope
+
+    def forward(self, Z, out=None):
+        slope = Z.dtype.type(self.negative_slope)
+        return np.where(Z > 0, Z, slope * Z, out=out)
+
+    def backward(self, Z, A, dA):
+        dA[Z <= 0] *= dA.dtype.type(self.negative_slope)
+        return dA
+
+
+class ELU(Activation):
+    """``f(z) = z if z > 0 else alpha (exp(z) - 1)``; ``f'(z) = f(z) + alpha`` for z <= 0.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Value the function tends to as ``z -> -inf`` is ``-alpha``.
+    """
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def forward(self, Z, out=None):
+        return _elu(Z, Z.dtype.type(self.alpha), Z.dtype.type(1), out)
+
+    def backward(self, Z, A, dA):
+        return _elu_backward(Z, A, dA, dA.dtype.type(self.alpha), 1)
+
+
+class SELU(Activation):
+    """``f(z) = scale * elu(z, alpha)`` with the self-normalising constants.
+
+    ``alpha ≈ 1.6733`` and ``scale ≈ 1.0507`` keep unit-variance activations
+    at unit variance (Klambauer et al., 2017).
+    """
+
+    alpha_ = 1.6732632423543772
+    scale_ = 1.0507009873554805
+
+    def forward(self, Z, out=None):
+        t = Z.dtype.type
+        return _elu(Z, t(self.alpha_), t(self.scale_), out)
+
+    def backward(self, Z, A, dA):
+        t = dA.dtype.type
+        return _elu_backward(Z, A, dA, t(self.alpha_ * self.scale_), t(self.scale_))
+
+
+def _elu(Z, alpha, scale, out):
+    """``scale * (z if z > 0 else alpha (exp(z) - 1))``, with no overflow for large z."""
+    negative = np.expm1(np.minimum(Z, 0)) * alpha
+    return np.multiply(np.where(Z > 0, Z, negative), scale, out=out)
+
+
+def _elu_backward(Z, A, dA, alpha_scale, scale):
+    # For z <= 0, f(z) = scale*alpha*(exp(z) - 1), so f'(z) = f(z) + scale*alpha.
+    dA *= np.where(Z > 0, scale, A + alpha_scale)
+    return dA
+
+
+class GELU(Activation):
+    """``f(z) = z Φ(z)``, Φ the standard normal CDF (the exact form, not tanh).
+
+    ``f'(z) = Φ(z) + z φ(z)`` with φ the standard normal density.
+    """
+
+    def forward(self, Z, out=None):
+        cdf = 0.5 * (1 + erf(Z * Z.dtype.type(_SQRT_HALF)))
+        return np.multiply(Z, cdf, out=out)
+
+    def backward(self, Z, A, dA):
+        t = Z.dtype.type
+        cdf = 0.5 * (1 + erf(Z * t(_SQRT_HALF)))
+        pdf = np.exp(-0.5 * Z * Z) * t(_INV_SQRT_2PI)
+        dA *= cdf + Z * pdf
+        return dA
+
+
+class Softplus(Activation):
+    """``f(z) = log(1 + exp(z))``; ``f'(z) = sigmoid(z)``, computed stably."""
+
+    def forward(self, Z, out=None):
+        return np.logaddexp(0, Z, out=out)
+
+    def backward(self, Z, A, dA):
+        dA *= expit(Z)
+        return dA
+
+
+class Swish(Activation):
+    """``f(z) = z sigmoid(z)`` (also called SiLU); ``f'(z) = s + z s (1 - s)``."""
+
+    def forward(self, Z, out=None):
+        return np.multiply(Z, expit(Z), out=out)
+
+    def backward(self, Z, A, dA):
+        s = expit(Z)
+        dA *= s * (1 + Z * (1 - s))
+        return dA
+
+
+ACTIVATIONS = {
+    "identity": Identity,
+    "linear": Identity,
+    "logistic": Logistic,
+    "sigmoid": Logistic,
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "elu": ELU,
+    "selu": SELU,
+    "gelu": GELU,
+    "softplus": Softplus,
+    "swish": Swish,
+    "silu": Swish,
+}
+
+
+def get_activation(value, name="activation"):
+    """Return a fresh :class:`Activation` for a registry name or an instance."""
+    return resolve(value, ACTIVATIONS, Activation, name)

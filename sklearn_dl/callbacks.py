@@ -1,0 +1,208 @@
+"""Callbacks: small hooks called by the trainer.
+
+``on_fit_begin(trainer)`` once, ``on_epoch_end(trainer, epoch, logs)`` after
+each epoch (return ``True`` to stop training), ``on_fit_end(trainer)`` once.
+``logs`` holds the epoch's ``loss`` and, with validation data, ``val_loss``
+and ``val_score``. The trainer exposes ``params`` (the flat parameter
+vector), ``schedule``, ``lr_factor`` (a multiplier on the scheduled rate),
+``history`` and ``estimator``.
+
+scikit-learn's flags are shortcuts that build these: ``early_stopping``,
+``tol`` and ``n_iter_no_change`` an :class:`EarlyStopping`, ``verbose`` a
+:class:`ProgressPrinter`.
+"""
+
+import math
+import sys
+
+from ._parts import Part
+
+
+class Callback(Part):
+    """Base class: every hook does nothing."""
+
+    def on_fit_begin(self, trainer):
+        """Called before the first epoch."""
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        """Called after each epoch; return True to stop training."""
+        return False
+
+    def on_fit_end(self, trainer):
+        """Called after the last epoch."""
+
+
+def _mode(monitor, mode):
+    if mode != "auto":
+        return mode
+    return "max" if monitor.endswith("score") else "min"
+
+
+class _Monitor(Callback):
+    """Shared bookkeeping: watch ``logs[monitor]`` and count epochs without progress.
+
+    An epoch makes progress when it beats the best value so far by more than
+    ``min_delta``; the best value itself follows every improvement, however
+    small (scikit-learn's rule).
+    """
+
+    def on_fit_begin(self, trainer):
+        self.mode_ = _mode(self.monitor, self.mode)
+        self.best_ = math.inf if self.mode_ == "min" else -math.inf
+        self.wait_ = 0
+
+    def _update(self, logs):
+        """Record ``logs``; return True when this epoch improved the best value."""
+        if self.monitor not in logs:
+            raise ValueError(
+                f"{type(self).__name__} monitors {self.monitor!r}, which this fit "
+                f"does not log; logged values are {sorted(logs)}. Monitor "
+                "'val_loss' or 'val_score' only with validation data."
+            )
+        sign = 1.0 if self.mode_ == "min" else -1.0
+        value = sign * logs[self.monitor]
+        best = sign * self.best_
+        self.wait_ = 0 if value < best - self.min_delta else self.wait_ + 1
+        if value < best:
+            self.best_ = logs[self.monitor]
+            return True
+        return False
+
+
+class EarlyStopping(_Monitor):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    With a schedule that adapts to plateaus (``learning_rate="adaptive"``),
+    a plateau first lowers the rate, and training stops only when the
+    schedule gives up.
+
+    Parameters
+    ----------
+    monitor : {"loss", "val_loss", "val_score"}, default="val_loss"
+        Logged value to watch.
+    patience : int, default=10
+        Epochs in a row without progress before stopping.
+    min_delta : float, default=0.0
+        Smallest change that counts as progress.
+    restore_best : bool, default=True
+        At the end, put back the parameters of the best epoch.
+    mode : {"auto", "min", "max"}, default="auto"
+        Whether smaller or larger is better; "auto" means "max" for scores.
+    """
+
+    def __init__(
+        self,
+        monitor="val_loss",
+        patience=10,
+        min_delta=0.0,
+        restore_best=True,
+        mode="auto",
+    ):
+        self.monitor = monitor
+        self.patience = patience
+        self.min_delta = min_delta
+        self.restore_best = restore_best
+        self.mode = mode
+
+    def on_fit_begin(self, trainer):
+        super().on_fit_begin(trainer)
+        self.best_params_ = None
+        self.stopped_epoch_ = None
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if self._update(logs) and self.restore_best:
+            self.best_params_ = trainer.params.copy()
+        if self.wait_ < self.patience:
+            return False
+        if trainer.schedule.on_plateau():
+            self.wait_ = 0
+            return False
+        self.stopped_epoch_ = epoch
+        return True
+
+    def on_fit_end(self, trainer):
+        if self.restore_best and self.best_params_ is not None:
+            trainer.params[...] = self.best_params_
+
+
+class ReduceLROnPlateau(_Monitor):
+    """Multiply the learning rate by ``factor`` after ``patience`` epochs without progress.
+
+    Parameters
+    ----------
+    monitor : str, default="loss"
+        Logged value to watch.
+    factor : float, default=0.1
+        Multiplier applied on each plateau.
+    patience : int, default=5
+        Epochs in a row without progress before reducing.
+    min_delta : float, default=1e-4
+        Smallest change that counts as progress.
+    min_lr : float, default=0.0
+        The rate is never reduced below this.
+    mode : {"auto", "min", "max"}, default="auto"
+        Whether smaller or larger is better.
+    """
+
+    def __init__(
+        self,
+        monitor="loss",
+        factor=0.1,
+        patience=5,
+        min_delta=1e-4,
+        min_lr=0.0,
+        mode="auto",
+    ):
+        self.monitor = monitor
+        self.factor = factor
+        self.patience = patience
+        self.min_delta = min_delta
+        self.min_lr = min_lr
+        self.mode = mode
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        self._update(logs)
+        if self.wait_ >= self.patience:
+            lr = logs.get("lr", 0.0)
+            if lr * self.factor >= self.min_lr:
+                trainer.lr_factor *= self.factor
+            self.wait_ = 0
+        return False
+
+
+class ProgressPrinter(Callback):
+    """Print one line per epoch, as scikit-learn's ``verbose=True`` does.
+
+    Parameters
+    ----------
+    stream : file-like or None, default=None
+        Where to write; ``None`` means standard output.
+    """
+
+    def __init__(self, stream=None):
+        self.stream = stream
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        line = f"Iteration {epoch + 1}, loss = {logs['loss']:.8f}"
+        if "val_loss" in logs:
+            line += f", validation loss = {logs['val_loss']:.8f}"
+        if "val_score" in logs:
+            line += f", validation score = {logs['val_score']:.6f}"
+        print(line, file=self.stream or sys.stdout)
+        return False
+
+
+class LambdaCallback(Callback):
+    """Call ``func(trainer, epoch, logs)`` after every epoch; a true result stops training.
+
+    Parameters
+    ----------
+    func : callable
+        The function to call.
+    """
+
+    def __init__(self, func):
+        self.func = func
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        return bool(self.func(trainer, epoch, logs))

@@ -1,0 +1,314 @@
+"""Layers: the building blocks of every network.
+
+A layer is built for an input width and a dtype, then bound to views into the
+network's flat parameter and gradient vectors. It has
+
+- ``build(n_in, dtype) -> n_out``;
+- ``weight_shapes()`` (penalised) and ``other_shapes()`` (never penalised);
+- ``bind(weights, others, weight_grads, other_grads)``: lists of views;
+- ``initialize(rng, initializer)``;
+- ``forward(X, training, rng)`` and ``backward(dY, need_input_grad)``.
+
+In training mode the outputs are written into buffers allocated once per batch
+size and reused; in inference mode every call returns fresh arrays, so a
+prediction never aliases a buffer.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._parts import Part
+from .activations import get_activation
+
+
+class Layer(Part):
+    """Base class: a layer with no parameters passes its input through."""
+
+    def build(self, n_in, dtype):
+        self.n_in_ = n_in
+        self.n_out_ = n_in
+        self.dtype_ = np.dtype(dtype)
+        self._buffers = {}
+        return n_in
+
+    def weight_shapes(self):
+        return []
+
+    def other_shapes(self):
+        return []
+
+    def bind(self, weights, others, weight_grads, other_grads):
+        """Keep views into the network's flat parameter and gradient vectors."""
+
+    def initialize(self, rng, initializer):
+        """Set the initial parameter values in place."""
+
+    def _buffer(self, name, shape):
+        """A reusable array of ``shape`` for training-mode outputs."""
+        key = (name, shape)
+        buffer = self._buffers.get(key)
+        if buffer is None:
+            buffer = self._buffers[key] = np.empty(shape, dtype=self.dtype_)
+        return buffer
+
+    def release(self):
+        """Drop the buffers and the arrays kept for the backward pass."""
+        self._buffers = {}
+        for name in _SCRATCH:
+            self.__dict__.pop(name, None)
+
+    def __getstate__(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in _SCRATCH}
+        state["_buffers"] = {}  # scratch space is rebuilt on demand
+        return state
+
+
+# Arrays a layer keeps between forward and backward: never pickled.
+_SCRATCH = ("_X", "_Z", "_A", "_mask", "_X_hat", "_inv_std")
+
+
+class Dense(Layer):
+    """``A = f(X W + b)``: an affine map followed by an activation.
+
+    Parameters
+    ----------
+    units : int
+        Output width.
+    activation : str or Activation, default="identity"
+        Element-wise nonlinearity ``f``.
+    use_bias : bool, default=True
+        Whether to add the bias ``b``.
+
+    Notes
+    -----
+    Backpropagation, with ``dA = ∂L/∂A``::
+
+        dZ = dA ⊙ f'(Z)      dW = Xᵀ dZ      db = Σ_rows dZ      dX = dZ Wᵀ
+    """
+
+    def __init__(self, units, activation="identity", use_bias=True):
+        self.units = units
+        self.activation = activation
+        self.use_bias = use_bias
+
+    def build(self, n_in, dtype):
+        super().build(n_in, dtype)
+        self.activation_ = get_activation(self.activation)
+        self._linear = type(self.activation_).__name__ == "Identity"
+        self.n_out_ = self.units
+        return self.units
+
+    def weight_shapes(self):
+        return [(self.n_in_, self.units)]
+
+    def other_shapes(self):
+        return [(self.units,)] if self.use_bias else []
+
+    def bind(self, weights, others, weight_grads, other_grads):
+        self.W_, self.dW_ = weights[0], weight_grads[0]
+        self.b_ = others[0] if self.use_bias else None
+        self.db_ = other_grads[0] if self.use_bias else None
+
+    def initialize(self, rng, initializer):
+        self.W_[...] = initializer.sample(self.W_.shape, rng, self.dtype_)
+        if self.use_bias:
+            self.b_[...] = 0
+
+    def forward(self, X, training=False, rng=None):
+        shape = (X.shape[0], self.units)
+        if training:
+            Z = self._buffer("Z", shape)
+            if sp.issparse(X):
+                np.copyto(Z, X @ self.W_)
+            else:
+                np.matmul(X, self.W_, out=Z)
+        else:
+            Z = np.asarray(X @ self.W_)
+        if self.use_bias:
+            Z += self.b_
+        if self._linear:
+            A = Z
+        else:
+            A = self.activation_.forward(Z, self._buffer("A", shape) if training else None)
+        if training:
+            self._X, self._Z, self._A = X, Z, A
+        return A
+
+    def backward(self, dA, need_input_grad=True):
+        dZ = dA if self._linear else self.activation_.backward(self._Z, self._A, dA)
+        X = self._X
+        if sp.issparse(X):
+            self.dW_[...] = X.T @ dZ
+        else:
+            np.matmul(X.T, dZ, out=self.dW_)
+        if self.use_bias:
+            np.sum(dZ, axis=0, out=self.db_)
+        if not need_input_grad:
+            return None
+        return np.matmul(dZ, self.W_.T, out=self._buffer("dX", (dZ.shape[0], self.n_in_)))
+
+
+class Activation(Layer):
+    """``A = f(X)`` as a layer of its own (used after batch normalisation).
+
+    Parameters
+    ----------
+    activation : str or Activation
+        Element-wise nonlinearity ``f``.
+    """
+
+    def __init__(self, activation="relu"):
+        self.activation = activation
+
+    def build(self, n_in, dtype):
+        self.activation_ = get_activation(self.activation)
+        return super().build(n_in, dtype)
+
+    def forward(self, X, training=False, rng=None):
+        out = self._buffer("A", X.shape) if training else None
+        A = self.activation_.forward(X, out)
+        if training:
+            self._X, self._A = X, A
+        return A
+
+    def backward(self, dA, need_input_grad=True):
+        return self.activation_.backward(self._X, self._A, dA)
+
+
+class Dropout(Layer):
+    """Zero each input with probability ``rate`` while training (inverted dropout).
+
+    Kept inputs are scaled by ``1 / (1 - rate)`` so that the expected value is
+    unchanged and inference is the identity.
+
+    Parameters
+    ----------
+    rate : float
+        Probability of dropping an input, in [0, 1).
+    """
+
+    def __init__(self, rate=0.5):
+        self.rate = rate
+
+    def forward(self, X, training=False, rng=None):
+        if not training or self.rate == 0:
+            self._mask = None
+            return X
+        keep = rng.random(X.shape, dtype=self.dtype_) >= self.rate
+        mask = self._buffer("mask", X.shape)
+        np.multiply(keep, self.dtype_.type(1.0 / (1.0 - self.rate)), out=mask)
+        self._mask = mask
+        return np.multiply(X, mask, out=self._buffer("A", X.shape))
+
+    def backward(self, dY, need_input_grad=True):
+        if self._mask is None:
+            return dY
+        dY *= self._mask
+        return dY
+
+
+class GaussianNoise(Layer):
+    """Add ``N(0, stddev²)`` noise to the input while training; identity otherwise.
+
+    Parameters
+    ----------
+    stddev : float
+        Standard deviation of the noise.
+    """
+
+    def __init__(self, stddev=0.1):
+        self.stddev = stddev
+
+    def forward(self, X, training=False, rng=None):
+        if not training or self.stddev == 0:
+            return X
+        if sp.issparse(X):
+            X = X.toarray()  # noise makes every entry non-zero
+        out = self._buffer("A", X.shape)
+        rng.standard_normal(X.shape, dtype=self.dtype_, out=out)
+        out *= self.dtype_.type(self.stddev)
+        out += X
+        return out
+
+    def backward(self, dY, need_input_grad=True):
+        return dY
+
+
+class BatchNorm(Layer):
+    """Batch normalisation: ``Y = γ (X - μ) / sqrt(σ² + ε) + β``.
+
+    While training, ``μ`` and ``σ²`` are the batch mean and variance, and
+    running averages ``m ← momentum m + (1 - momentum) μ`` (likewise for the
+    variance) are kept; at inference the running averages are used. ``γ`` and
+    ``β`` are learned and never penalised.
+
+    Parameters
+    ----------
+    momentum : float, default=0.99
+        Weight of the old running average.
+    epsilon : float, default=1e-3
+        Added to the variance for stability.
+
+    Notes
+    -----
+    With ``X̂ = (X - μ) / s``, ``s = sqrt(σ² + ε)`` and ``n`` rows::
+
+        dγ = Σ dY ⊙ X̂      dβ = Σ dY
+        dX = γ / s · (dY - mean(dY) - X̂ ⊙ mean(dY ⊙ X̂))
+    """
+
+    def __init__(self, momentum=0.99, epsilon=1e-3):
+        self.momentum = momentum
+        self.epsilon = epsilon
+
+    def build(self, n_in, dtype):
+        n_out = super().build(n_in, dtype)
+        self.running_mean_ = np.zeros(n_in, dtype=self.dtype_)
+        self.running_var_ = np.ones(n_in, dtype=self.dtype_)
+        return n_out
+
+    def other_shapes(self):
+        return [(self.n_in_,), (self.n_in_,)]
+
+    def bind(self, weights, others, weight_grads, other_grads):
+        self.gamma_, self.beta_ = others
+        self.dgamma_, self.dbeta_ = other_grads
+
+    def initialize(self, rng, initializer):
+        self.gamma_[...] = 1
+        self.beta_[...] = 0
+        self.running_mean_[...] = 0
+        self.running_var_[...] = 1
+
+    def forward(self, X, training=False, rng=None):
+        if sp.issparse(X):
+            X = X.toarray()
+        if not training:
+            scale = self.gamma_ / np.sqrt(self.running_var_ + self.epsilon)
+            return (X - self.running_mean_) * scale + self.beta_
+        mean = X.mean(axis=0)
+        var = X.var(axis=0)
+        m = self.momentum
+        self.running_mean_ *= m
+        self.running_mean_ += (1 - m) * mean
+        self.running_var_ *= m
+        self.running_var_ += (1 - m) * var
+        self._inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        X_hat = np.subtract(X, mean, out=self._buffer("X_hat", X.shape))
+        X_hat *= self._inv_std
+        self._X_hat = X_hat
+        out = np.multiply(X_hat, self.gamma_, out=self._buffer("A", X.shape))
+        out += self.beta_
+        return out
+
+    def backward(self, dY, need_input_grad=True):
+        X_hat = self._X_hat
+        np.sum(dY * X_hat, axis=0, out=self.dgamma_)
+        np.sum(dY, axis=0, out=self.dbeta_)
+        if not need_input_grad:
+            return None
+        n = dY.shape[0]
+        dX = dY - self.dbeta_ / n
+        dX -= X_hat * (self.dgamma_ / n)
+        dX *= self.gamma_ * self._inv_std
+        return dX

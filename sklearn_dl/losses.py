@@ -1,0 +1,180 @@
+"""Losses computed on logits, with stable formulas.
+
+The last layer of every network is linear and produces logits ``Z``; the loss
+owns the output nonlinearity (its ``link``). Working on logits keeps the
+formulas exact: ``log(1 + exp(z))`` is ``logaddexp(0, z)``, the softmax log
+loss is ``logsumexp(z) - z_y``, and for a canonical link the gradient with
+respect to the logits is simply ``link(z) - y``.
+
+Every loss has
+
+- ``link(Z)``: the prediction from the logits;
+- ``loss_gradient(Y, Z, sample_weight)``: the weighted sum ``Σ s_i loss_i`` and
+  the matrix ``s_i ∂loss_i/∂Z_i``, in one pass.
+
+Per-sample losses are summed over outputs. ``Y`` always has the shape of
+``Z``: one column per output (one-hot rows for the multinomial loss).
+"""
+
+import numpy as np
+from scipy.special import expit, log_softmax, softmax
+
+from ._parts import Part, resolve
+
+
+class Loss(Part):
+    """Base class of losses; subclasses define ``_value_grad(Y, Z)``."""
+
+    def link(self, Z):
+        """Map logits to predictions (identity by default)."""
+        return Z
+
+    def loss_gradient(self, Y, Z, sample_weight=None):
+        """Return ``Σ s_i loss_i`` and ``s_i ∂loss_i/∂Z_i``.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (n_samples, n_outputs)
+            Encoded targets.
+        Z : ndarray of shape (n_samples, n_outputs)
+            Logits.
+        sample_weight : ndarray of shape (n_samples,) or None
+            Weights ``s_i``; ``None`` means 1 for every sample.
+        """
+        values, grad = self._value_grad(Y, Z)
+        if sample_weight is None:
+            return values.sum(dtype=np.float64), grad
+        grad *= sample_weight[:, None]
+        return float(values.sum(axis=1) @ sample_weight), grad
+
+    def value(self, Y, Z, sample_weight=None):
+        """Return ``Σ s_i loss_i``."""
+        return self.loss_gradient(Y, Z, sample_weight)[0]
+
+
+class SquaredError(Loss):
+    """``loss = ½ Σ_k (z_k - y_k)²``; gradient ``z - y``.
+
+    With the ½ factor, ``alpha`` of an L2 penalty means the same as
+    scikit-learn's ``Ridge(alpha)``.
+    """
+
+    def _value_grad(self, Y, Z):
+        residual = Z - Y
+        return 0.5 * residual * residual, residual
+
+
+class AbsoluteError(Loss):
+    """``loss = Σ_k |z_k - y_k|``; (sub)gradient ``sign(z - y)``."""
+
+    def _value_grad(self, Y, Z):
+        residual = Z - Y
+        return np.abs(residual), np.sign(residual)
+
+
+class Huber(Loss):
+    """``loss = ½ r²`` if ``|r| <= delta`` else ``delta (|r| - ½ delta)``, ``r = z - y``.
+
+    The gradient is ``r`` clipped to ``[-delta, delta]``.
+
+    Parameters
+    ----------
+    delta : float, default=1.0
+        Residual size where the loss turns from quadratic to linear.
+    """
+
+    def __init__(self, delta=1.0):
+        self.delta = delta
+
+    def _value_grad(self, Y, Z):
+        residual = Z - Y
+        size = np.abs(residual)
+        quadratic = size <= self.delta
+        values = np.where(
+            quadratic, 0.5 * residual * residual, self.delta * (size - 0.5 * self.delta)
+        )
+        return values, np.clip(residual, -self.delta, self.delta)
+
+
+class Poisson(Loss):
+    """``loss = exp(z) - y z`` (the Poisson negative log-likelihood up to a constant).
+
+    The link is ``exp``; the gradient is ``exp(z) - y``. Targets must be >= 0.
+    """
+
+    def link(self, Z):
+        return np.exp(Z)
+
+    def _value_grad(self, Y, Z):
+        mean = np.exp(Z)
+        return mean - Y * Z, mean - Y
+
+
+class BinaryCrossEntropy(Loss):
+    """``loss = log(1 + exp(z)) - y z`` per output; link ``sigmoid``; gradient ``sigmoid(z) - y``.
+
+    One output for binary classification, one per label for multilabel.
+    """
+
+    def link(self, Z):
+        return expit(Z)
+
+    def _value_grad(self, Y, Z):
+        return np.logaddexp(0, Z) - Y * Z, expit(Z) - Y
+
+
+class CategoricalCrossEntropy(Loss):
+    """``loss = logsumexp(z) - Σ_k y_k z_k``; link ``softmax``; gradient ``softmax(z) - y``."""
+
+    def link(self, Z):
+        return softmax(Z, axis=1)
+
+    def _value_grad(self, Y, Z):
+        log_p = log_softmax(Z, axis=1)
+        values = -(Y * log_p)
+        return values, np.exp(log_p, out=log_p) - Y
+
+
+class Hinge(Loss):
+    """Hinge loss on margins; the link is the identity (no probabilities).
+
+    With one output and labels ``y ∈ {0, 1}`` (``t = 2y - 1``):
+    ``loss = max(0, 1 - t z)``. With ``K`` outputs and one-hot ``y`` it is the
+    multiclass form of Crammer and Singer,
+    ``loss = max(0, 1 + max_{j ≠ y} z_j - z_y)``.
+    """
+
+    def _value_grad(self, Y, Z):
+        if Z.shape[1] == 1:
+            sign = 2 * Y - 1
+            margin = 1 - sign * Z
+            active = margin > 0
+            return np.maximum(margin, 0), -sign * active
+        true_score = (Z * Y).sum(axis=1)
+        rivals = np.where(Y > 0, -np.inf, Z)
+        best_rival = rivals.argmax(axis=1)
+        margin = 1 + rivals[np.arange(len(Z)), best_rival] - true_score
+        active = (margin > 0).astype(Z.dtype)
+        grad = -Y * active[:, None]
+        grad[np.arange(len(Z)), best_rival] += active
+        values = np.zeros_like(Z)
+        values[:, 0] = np.maximum(margin, 0)
+        return values, grad
+
+
+LOSSES = {
+    "squared_error": SquaredError,
+    "absolute_error": AbsoluteError,
+    "huber": Huber,
+    "poisson": Poisson,
+    "binary_crossentropy": BinaryCrossEntropy,
+    "log_loss": BinaryCrossEntropy,
+    "categorical_crossentropy": CategoricalCrossEntropy,
+    "multinomial": CategoricalCrossEntropy,
+    "hinge": Hinge,
+}
+
+
+def get_loss(value, name="loss"):
+    """Return a fresh :class:`Loss` for a registry name or an instance."""
+    return resolve(value, LOSSES, Loss, name)

@@ -1,0 +1,347 @@
+"""Optimizers over the network's flat parameter vector.
+
+A stochastic optimizer is "init state, then update": ``init(params, n_weights)``
+creates its slot arrays, and ``step(params, grads, lr)`` updates ``params`` in
+place and returns the step size it applied (a scalar, or one per entry for
+adaptive methods). The trainer uses that step size for the proximal L1 step,
+so that exact zeros come out in each optimizer's own metric. Optimizers know
+nothing about schedules or stopping.
+
+Full-batch optimizers (``lbfgs``, ``cg``, ``newton-cg``) hand the flat vector
+to :func:`scipy.optimize.minimize`.
+
+Every optimizer minimises ``f``; ``g = ∇f`` below, ``η`` the learning rate.
+"""
+
+import numpy as np
+from scipy.optimize import minimize
+
+from ._parts import Part, resolve
+
+
+class BaseOptimizer(Part):
+    """Base class of every optimizer, stochastic or full-batch."""
+
+    full_batch = False
+
+
+class Optimizer(BaseOptimizer):
+    """Base class of stochastic optimizers; subclasses define ``step``."""
+
+    def init(self, params, n_weights):
+        """Create the slot arrays for ``params``; ``params[:n_weights]`` are weights."""
+        self.n_weights_ = n_weights
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (Nesterov) momentum.
+
+    ``v ← μ v - η g``; then ``θ ← θ + v`` (classical) or
+    ``θ ← θ + μ v - η g`` (Nesterov). With ``μ = 0`` it is plain ``θ ← θ - η g``.
+    These are the updates of scikit-learn's ``MLPClassifier(solver="sgd")``.
+
+    Parameters
+    ----------
+    momentum : float, default=0.0
+        ``μ``, in [0, 1).
+    nesterov : bool, default=False
+        Use Nesterov's look-ahead form.
+    """
+
+    def __init__(self, momentum=0.0, nesterov=False):
+        self.momentum = momentum
+        self.nesterov = nesterov
+
+    def init(self, params, n_weights):
+        super().init(params, n_weights)
+        self.velocity_ = np.zeros_like(params) if self.momentum else None
+
+    def step(self, params, grads, lr):
+        mu = self.momentum
+        if not mu:
+            params -= lr * grads
+            return lr
+        v = self.velocity_
+        v *= mu
+        v -= lr * grads
+        if self.nesterov:
+            params += mu * v
+            params -= lr * grads
+        else:
+            params += v
+        # At a fixed point v = -η g / (1 - μ): the effective step is η / (1 - μ).
+        return lr / (1.0 - mu)
+
+
+class Momentum(SGD):
+    """SGD with classical momentum (``μ = 0.9`` by default); see :class:`SGD`."""
+
+    def __init__(self, momentum=0.9, nesterov=False):
+        super().__init__(momentum, nesterov)
+
+
+class Nesterov(SGD):
+    """SGD with Nesterov momentum (``μ = 0.9`` by default); see :class:`SGD`."""
+
+    def __init__(self, momentum=0.9, nesterov=True):
+        super().__init__(momentum, nesterov)
+
+
+class Adagrad(Optimizer):
+    """``G ← G + g²``; ``θ ← θ - η g / (sqrt(G) + ε)``.
+
+    Parameters
+    ----------
+    initial_accumulator : float, default=0.0
+        Starting value of ``G``.
+    epsilon : float, default=1e-8
+        Added to the denominator for stability.
+    """
+
+    def __init__(self, initial_accumulator=0.0, epsilon=1e-8):
+        self.initial_accumulator = initial_accumulator
+        self.epsilon = epsilon
+
+    def init(self, params, n_weights):
+        super().init(params, n_weights)
+        self.accumulator_ = np.full_like(params, self.initial_accumulator)
+
+    def step(self, params, grads, lr):
+        G = self.accumulator_
+        G += grads * grads
+        size = lr / (np.sqrt(G) + self.epsilon)
+        params -= size * grads
+        return size
+
+
+class RMSProp(Optimizer):
+    """``E ← ρ E + (1 - ρ) g²``; ``θ ← θ - η g / (sqrt(E) + ε)``.
+
+    Parameters
+    ----------
+    rho : float, default=0.9
+        Decay of the running average of squared gradients.
+    epsilon : float, default=1e-8
+        Added to the denominator for stability.
+    """
+
+    def __init__(self, rho=0.9, epsilon=1e-8):
+        self.rho = rho
+        self.epsilon = epsilon
+
+    def init(self, params, n_weights):
+        super().init(params, n_weights)
+        self.mean_square_ = np.zeros_like(params)
+
+    def step(self, params, grads, lr):
+        E = self.mean_square_
+        E *= self.rho
+        E += (1 - self.rho) * grads * grads
+        size = lr / (np.sqrt(E) + self.epsilon)
+        params -= size * grads
+        return size
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler, 2012): a step in the units of the parameters.
+
+    ``E_g ← ρ E_g + (1 - ρ) g²``; ``Δ = sqrt(E_Δ + ε) / sqrt(E_g + ε) · g``;
+    ``E_Δ ← ρ E_Δ + (1 - ρ) Δ²``; ``θ ← θ - η Δ``. The original method has
+    ``η = 1``: pass ``learning_rate_init=1.0`` for it.
+
+    Parameters
+    ----------
+    rho : float, default=0.95
+        Decay of both running averages.
+    epsilon : float, default=1e-6
+        Added inside both square roots.
+    """
+
+    def __init__(self, rho=0.95, epsilon=1e-6):
+        self.rho = rho
+        self.epsilon = epsilon
+
+    def init(self, params, n_weights):
+        super().init(params, n_weights)
+        self.mean_square_grad_ = np.zeros_like(params)
+        self.mean_square_delta_ = np.zeros_like(params)
+
+    def step(self, params, grads, lr):
+        rho, eps = self.rho, self.epsilon
+        Eg, Ed = self.mean_square_grad_, self.mean_square_delta_
+        Eg *= rho
+        Eg += (1 - rho) * grads * grads
+        size = lr * np.sqrt(Ed + eps) / np.sqrt(Eg + eps)
+        delta = size * grads
+        Ed *= rho
+        Ed += (1 - rho) * (delta / lr) ** 2
+        params -= delta
+        return size
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015), in the form scikit-learn's MLP uses.
+
+    ``m ← β₁ m + (1 - β₁) g``; ``v ← β₂ v + (1 - β₂) g²``;
+    ``η_t = η sqrt(1 - β₂ᵗ) / (1 - β₁ᵗ)``; ``θ ← θ - η_t m / (sqrt(v) + ε)``.
+
+    Parameters
+    ----------
+    beta_1 : float, default=0.9
+        Decay of the first-moment estimate.
+    beta_2 : float, default=0.999
+        Decay of the second-moment estimate.
+    epsilon : float, default=1e-8
+        Added to the denominator for stability.
+    """
+
+    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def init(self, params, n_weights):
+        super().init(params, n_weights)
+        self.t_ = 0
+        self.m_ = np.zeros_like(params)
+        self.v_ = np.zeros_like(params)
+
+    def step(self, params, grads, lr):
+        b1, b2 = self.beta_1, self.beta_2
+        self.t_ += 1
+        self.m_ *= b1
+        self.m_ += (1 - b1) * grads
+        self.v_ *= b2
+        self.v_ += (1 - b2) * grads * grads
+        lr_t = lr * np.sqrt(1 - b2**self.t_) / (1 - b1**self.t_)
+        size = lr_t / (np.sqrt(self.v_) + self.epsilon)
+        params -= size * self.m_
+        return size
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
+
+    The Adam step, then ``W ← W - η λ W`` on the weights only (never biases).
+
+    Parameters
+    ----------
+    beta_1, beta_2, epsilon : float
+        As in :class:`Adam`.
+    weight_decay : float, default=0.01
+        ``λ``.
+    """
+
+    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01):
+        super().__init__(beta_1, beta_2, epsilon)
+        self.weight_decay = weight_decay
+
+    def step(self, params, grads, lr):
+        weights = params[: self.n_weights_]
+        decay = weights * (lr * self.weight_decay)
+        size = super().step(params, grads, lr)
+        weights -= decay
+        return size
+
+
+# scipy's default ftol stops L-BFGS early; this one lets it reach machine precision.
+_FTOL = 64 * np.finfo(float).eps
+
+
+class ScipyOptimizer(BaseOptimizer):
+    """Base class of full-batch optimizers run by :func:`scipy.optimize.minimize`."""
+
+    full_batch = True
+    method = None
+    supports_bounds = False
+
+    def minimize(self, fun, x0, *, max_iter, max_fun, tol, callback, bounds=None):
+        """Minimise ``fun(x) -> (value, gradient)`` from ``x0``; return the result."""
+        return minimize(
+            fun,
+            x0,
+            method=self.method,
+            jac=True,
+            bounds=bounds,
+            callback=callback,
+            options=self._options(max_iter, max_fun, tol),
+        )
+
+
+class LBFGS(ScipyOptimizer):
+    """Limited-memory BFGS with bounds (L-BFGS-B), full batch.
+
+    Builds a quasi-Newton model from the last ``memory`` gradient differences.
+    It stops when the largest gradient entry is below ``tol``, when the relative
+    decrease of the objective is below ``ftol``, or after ``max_iter``
+    iterations / ``max_fun`` evaluations.
+
+    Parameters
+    ----------
+    memory : int, default=10
+        Number of correction pairs kept.
+    ftol : float, default=64 * machine epsilon
+        Relative-decrease stopping threshold.
+    """
+
+    method = "L-BFGS-B"
+    supports_bounds = True
+
+    def __init__(self, memory=10, ftol=_FTOL):
+        self.memory = memory
+        self.ftol = ftol
+
+    def _options(self, max_iter, max_fun, tol):
+        return {
+            "maxiter": max_iter,
+            "maxfun": max_fun,
+            "gtol": tol,
+            "ftol": self.ftol,
+            "maxcor": self.memory,
+        }
+
+
+class CG(ScipyOptimizer):
+    """Nonlinear conjugate gradient (Polak–Ribière), full batch.
+
+    ``d ← -g + β d`` with ``β = gᵀ(g - g_prev) / g_prevᵀ g_prev``, each step a
+    line search along ``d``. It stops when the gradient norm is below ``tol``.
+    """
+
+    method = "CG"
+
+    def _options(self, max_iter, max_fun, tol):
+        return {"maxiter": max_iter, "gtol": tol}
+
+
+class NewtonCG(ScipyOptimizer):
+    """Truncated Newton, full batch: each step solves ``H d = -g`` by conjugate gradient.
+
+    Hessian-vector products ``H v`` are approximated by finite differences of
+    the gradient. It stops when the mean relative change in ``x`` is below ``tol``.
+    """
+
+    method = "Newton-CG"
+
+    def _options(self, max_iter, max_fun, tol):
+        return {"maxiter": max_iter, "xtol": tol}
+
+
+OPTIMIZERS = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "nesterov": Nesterov,
+    "adagrad": Adagrad,
+    "adadelta": Adadelta,
+    "rmsprop": RMSProp,
+    "adam": Adam,
+    "adamw": AdamW,
+    "lbfgs": LBFGS,
+    "cg": CG,
+    "newton-cg": NewtonCG,
+}
+
+
+def get_optimizer(value, name="solver"):
+    """Return a fresh optimizer for a registry name or an instance."""
+    return resolve(value, OPTIMIZERS, BaseOptimizer, name)

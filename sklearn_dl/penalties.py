@@ -1,0 +1,105 @@
+"""Weight penalties: L2, L1 and their mix, the elastic net.
+
+All three are one rule with a setting::
+
+    R(W) = l1_ratio ‖W‖₁ + (1 - l1_ratio) ½ ‖W‖²
+
+``L2`` is ``l1_ratio = 0``, ``L1`` is ``l1_ratio = 1``. The training objective is
+
+    (Σ s_i loss_i + alpha R(W)) / Σ s_i
+
+whatever the solver and batch size. Penalties see the weights only, never
+biases or batch-norm parameters. The smooth part (the L2 term) enters the
+gradient; the L1 term is applied by a proximal step (soft thresholding), which
+sets weights to exact zeros.
+"""
+
+import numpy as np
+
+from ._parts import Part, resolve
+
+
+class Penalty(Part):
+    """Base class: ``R(W) = l1_ratio ‖W‖₁ + (1 - l1_ratio) ½ ‖W‖²``."""
+
+    l1_ratio = 0.0
+
+    @property
+    def l1(self):
+        """Weight of the ‖W‖₁ term."""
+        return float(self.l1_ratio)
+
+    @property
+    def l2(self):
+        """Weight of the ½‖W‖² term."""
+        return 1.0 - float(self.l1_ratio)
+
+    def value(self, W):
+        """Return ``R(W)``."""
+        total = 0.0
+        if self.l1:
+            total += self.l1 * float(np.abs(W).sum(dtype=np.float64))
+        if self.l2:
+            total += self.l2 * 0.5 * float(W @ W)
+        return total
+
+    def add_smooth_gradient(self, W, grad, scale):
+        """Add ``scale * ∇(smooth part of R)(W) = scale * l2 * W`` to ``grad``."""
+        if self.l2 and scale:
+            grad += (scale * self.l2) * W
+
+    def prox(self, W, step):
+        """Soft-threshold ``W`` in place by ``step * l1`` (scalar or per entry)."""
+        if not self.l1:
+            return
+        threshold = step * self.l1
+        shrunk = np.abs(W) - threshold
+        np.maximum(shrunk, 0, out=shrunk)
+        np.copysign(shrunk, W, out=W)
+
+
+class L2(Penalty):
+    """``R(W) = ½ ‖W‖²`` (weight decay; ``alpha`` as in scikit-learn's ``Ridge``)."""
+
+    l1_ratio = 0.0
+
+
+class L1(Penalty):
+    """``R(W) = ‖W‖₁`` (lasso): drives weights to exact zeros."""
+
+    l1_ratio = 1.0
+
+
+class ElasticNet(Penalty):
+    """``R(W) = l1_ratio ‖W‖₁ + (1 - l1_ratio) ½ ‖W‖²``.
+
+    Parameters
+    ----------
+    l1_ratio : float, default=0.5
+        Share of the L1 term, in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.penalties import ElasticNet
+    >>> ElasticNet(l1_ratio=0.5).value(np.array([3.0, -4.0]))
+    9.75
+    """
+
+    def __init__(self, l1_ratio=0.5):
+        self.l1_ratio = l1_ratio
+
+
+PENALTIES = {"l2": L2, "l1": L1, "elasticnet": ElasticNet}
+
+
+def get_penalty(value, l1_ratio=0.5, name="penalty"):
+    """Return a fresh penalty, or ``None`` for no penalty.
+
+    The name ``"elasticnet"`` takes the estimator's ``l1_ratio``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) and value == "elasticnet":
+        return ElasticNet(l1_ratio=l1_ratio)
+    return resolve(value, PENALTIES, Penalty, name)

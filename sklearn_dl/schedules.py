@@ -1,0 +1,188 @@
+"""Learning-rate schedules.
+
+A schedule is reset by ``start(lr0, max_epochs)`` at the beginning of ``fit``,
+asked ``rate(epoch, t)`` at the start of each epoch (``epoch`` counts finished
+epochs, ``t`` the samples seen so far), and told ``on_plateau()`` when a
+stopping rule would stop training. Only :class:`Adaptive` answers ``True``
+there: it lowers the rate and training goes on.
+"""
+
+import math
+
+from ._parts import Part, resolve
+
+
+class Schedule(Part):
+    """Base class: a constant rate ``η_t = η₀``."""
+
+    def start(self, lr0, max_epochs):
+        """Reset the schedule for a new fit."""
+        self.lr0_ = float(lr0)
+        self.max_epochs_ = max_epochs
+
+    def rate(self, epoch, t):
+        """Learning rate for the epoch about to start."""
+        return self.lr0_
+
+    def on_plateau(self):
+        """Called when training would stop; return True to go on instead."""
+        return False
+
+
+class Constant(Schedule):
+    """``η_t = η₀``."""
+
+
+class InvScaling(Schedule):
+    """``η_t = η₀ / (t + 1)^power_t``, ``t`` the number of samples seen (scikit-learn's).
+
+    Parameters
+    ----------
+    power_t : float, default=0.5
+        Exponent of the decay.
+    """
+
+    def __init__(self, power_t=0.5):
+        self.power_t = power_t
+
+    def rate(self, epoch, t):
+        return self.lr0_ / (t + 1) ** self.power_t
+
+
+class Adaptive(Schedule):
+    """``η`` constant until progress stalls, then divided by 5 (scikit-learn's).
+
+    When the stopping rule fires (the loss failed to improve by ``tol`` for
+    ``n_iter_no_change`` epochs), the rate is divided by ``1 / factor`` and
+    training continues, until the rate falls below ``min_lr``.
+
+    Parameters
+    ----------
+    factor : float, default=0.2
+        Multiplier applied on each plateau.
+    min_lr : float, default=1e-6
+        Training stops once the rate would fall to or below this value.
+    """
+
+    def __init__(self, factor=0.2, min_lr=1e-6):
+        self.factor = factor
+        self.min_lr = min_lr
+
+    def start(self, lr0, max_epochs):
+        super().start(lr0, max_epochs)
+        self.current_ = float(lr0)
+
+    def rate(self, epoch, t):
+        return self.current_
+
+    def on_plateau(self):
+        if self.current_ <= self.min_lr:
+            return False
+        self.current_ *= self.factor
+        return True
+
+
+class StepDecay(Schedule):
+    """``η_t = η₀ γ^⌊epoch / step_size⌋``.
+
+    Parameters
+    ----------
+    step_size : int, default=10
+        Epochs between two decays.
+    gamma : float, default=0.5
+        Multiplier at each decay.
+    """
+
+    def __init__(self, step_size=10, gamma=0.5):
+        self.step_size = step_size
+        self.gamma = gamma
+
+    def rate(self, epoch, t):
+        return self.lr0_ * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialDecay(Schedule):
+    """``η_t = η₀ γ^epoch``.
+
+    Parameters
+    ----------
+    gamma : float, default=0.95
+        Multiplier per epoch.
+    """
+
+    def __init__(self, gamma=0.95):
+        self.gamma = gamma
+
+    def rate(self, epoch, t):
+        return self.lr0_ * self.gamma**epoch
+
+
+class CosineAnnealing(Schedule):
+    """``η_t = η_min + ½ (η₀ - η_min) (1 + cos(π epoch / T))``.
+
+    Parameters
+    ----------
+    period : int or None, default=None
+        ``T``, the epochs of one half cosine; ``None`` means ``max_iter``.
+    min_lr : float, default=0.0
+        ``η_min``.
+    """
+
+    def __init__(self, period=None, min_lr=0.0):
+        self.period = period
+        self.min_lr = min_lr
+
+    def rate(self, epoch, t):
+        period = self.period or self.max_epochs_
+        phase = min(epoch, period) / period
+        return self.min_lr + 0.5 * (self.lr0_ - self.min_lr) * (1 + math.cos(math.pi * phase))
+
+
+class WarmUp(Schedule):
+    """Linear warm-up: ``η_t = η₀ (epoch + 1) / (epochs + 1)`` for ``epoch < epochs``.
+
+    After the warm-up, the rate follows ``then``, counted from the end of
+    the warm-up.
+
+    Parameters
+    ----------
+    epochs : int, default=5
+        Length of the warm-up.
+    then : Schedule or str, default="constant"
+        Schedule to follow afterwards.
+    """
+
+    def __init__(self, epochs=5, then="constant"):
+        self.epochs = epochs
+        self.then = then
+
+    def start(self, lr0, max_epochs):
+        super().start(lr0, max_epochs)
+        self.then_ = get_schedule(self.then, name="then")
+        self.then_.start(lr0, max(max_epochs - self.epochs, 1))
+
+    def rate(self, epoch, t):
+        if epoch < self.epochs:
+            return self.lr0_ * (epoch + 1) / (self.epochs + 1)
+        return self.then_.rate(epoch - self.epochs, t)
+
+    def on_plateau(self):
+        return self.then_.on_plateau()
+
+
+SCHEDULES = {
+    "constant": Constant,
+    "invscaling": InvScaling,
+    "adaptive": Adaptive,
+    "step": StepDecay,
+    "exponential": ExponentialDecay,
+    "cosine": CosineAnnealing,
+    "warmup": WarmUp,
+}
+
+
+def get_schedule(value, power_t=0.5, name="learning_rate"):
+    """Return a fresh schedule; ``"invscaling"`` takes the estimator's ``power_t``."""
+    if isinstance(value, str) and value == "invscaling":
+        return InvScaling(power_t=power_t)
+    return resolve(value, SCHEDULES, Schedule, name)
