@@ -43,6 +43,11 @@ class Network:
             layer.initialize(rng, initializer)
         return self
 
+    @property
+    def _finishers(self):
+        """Layers with a ``finish_backward`` step (e.g. tied weights adding their share)."""
+        return [layer for layer in self.layers if hasattr(layer, "finish_backward")]
+
     def _bind(self):
         """Give every layer its views into ``params`` and ``grads``."""
         weight_at, other_at = 0, self.n_weights
@@ -81,6 +86,8 @@ class Network:
         last = len(self.layers) - 1
         for index in range(last, -1, -1):
             dZ = self.layers[index].backward(dZ, need_input_grad=index > 0)
+        for layer in self._finishers:
+            layer.finish_backward()
 
     def release(self):
         """Free the buffers and the arrays kept for backpropagation."""

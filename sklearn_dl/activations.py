@@ -85,7 +85,8 @@ class LeakyReLU(Activation):
 
     def forward(self, Z, out=None):
         slope = Z.dtype.type(self.negative_slope)
-        return np.where(Z > 0, Z, slope * Z, out=out)
+        factor = np.where(Z > 0, Z.dtype.type(1), slope)
+        return np.multiply(Z, factor, out=out)
 
     def backward(self, Z, A, dA):
         dA[Z <= 0] *= dA.dtype.type(self.negative_slope)
