@@ -84,9 +84,18 @@ class BaseNetwork(BaseEstimator):
         """Layers before the output layer (none for linear models)."""
         return []
 
+    def _layers(self, n_outputs):
+        """Every layer, input to output: the hidden layers, then a linear output layer."""
+        output = Dense(n_outputs, use_bias=getattr(self, "fit_intercept", True))
+        return [*self._hidden_layers(), output]
+
     def _solver_settings(self):
         """Keyword arguments for optimizers given by name, e.g. ``{"adam": {...}}``."""
         return {}
+
+    def _initializer(self):
+        """The initializer of the weights (``weight_init`` when the estimator has one)."""
+        return get_initializer(getattr(self, "weight_init", self._default_initializer))
 
     # -- fit --------------------------------------------------------------------------
 
@@ -161,10 +170,8 @@ class BaseNetwork(BaseEstimator):
     def _build(self, n_features, n_outputs, dtype):
         """Create the network, its loss and its parameters."""
         self.loss_function_ = self._make_loss()
-        output = Dense(n_outputs, use_bias=getattr(self, "fit_intercept", True))
-        self.network_ = Network([*self._hidden_layers(), output])
-        initializer = get_initializer(getattr(self, "weight_init", self._default_initializer))
-        self.network_.build(n_features, dtype, self._rng, initializer)
+        self.network_ = Network(self._layers(n_outputs))
+        self.network_.build(n_features, dtype, self._rng, self._initializer())
         self.history_ = {}
         self.t_ = 0
 

@@ -92,6 +92,7 @@ class Trainer:
         """
         Z = self.network.forward(X, training=True, rng=self.rng)
         data_loss, dZ = self.loss.loss_gradient(Y, Z, sample_weight)
+        data_loss += self.network.activity_loss()
         batch_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
         if batch_weight > 0:
             dZ *= dZ.dtype.type(1.0 / batch_weight)
@@ -151,9 +152,12 @@ class Trainer:
             lr = self.schedule.rate(len(self.history.get("loss", ())), self.t)
             lr *= self.lr_factor
             start = self.params.copy()
+            # The penalty at the start of the epoch, like the data loss of the
+            # first batch: with one batch per epoch, ``loss`` is then exactly F.
+            penalty = self.penalty_value()
             data_loss = self._epoch(train, lr, total_weight, start)
             self.t += train.n_samples
-            loss = (data_loss + self.penalty_value()) / total_weight
+            loss = (data_loss + penalty) / total_weight
             self.n_iter += 1
             if self._end_epoch(epoch, loss, lr, validation):
                 return True
@@ -170,6 +174,8 @@ class Trainer:
                 self._diverged(start, lr)
             step = self.solver.step(self.params, self.network.grads, lr)
             if self.penalty is not None and self.penalty.l1:
+                if np.ndim(step):  # per-entry step sizes: keep the weights' share
+                    step = step[: self.network.n_weights]
                 self.penalty.prox(self.network.weights, step * (self.alpha / total_weight))
             data_loss += value
         if not np.all(np.isfinite(self.params)):

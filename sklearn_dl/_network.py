@@ -41,6 +41,12 @@ class Network:
         self._bind()
         for layer in self.layers:
             layer.initialize(rng, initializer)
+        # Backpropagation stops at the first layer with parameters (e.g. input
+        # noise or dropout before it needs no gradient).
+        self._first_trainable = next(
+            (i for i, layer in enumerate(self.layers) if layer.weight_shapes() or layer.other_shapes()),
+            0,
+        )
         return self
 
     @property
@@ -83,11 +89,19 @@ class Network:
 
     def backward(self, dZ):
         """Fill ``grads`` from ``dZ = ∂L/∂logits`` (a forward pass in training mode first)."""
-        last = len(self.layers) - 1
-        for index in range(last, -1, -1):
-            dZ = self.layers[index].backward(dZ, need_input_grad=index > 0)
+        first = self._first_trainable
+        for index in range(len(self.layers) - 1, first - 1, -1):
+            dZ = self.layers[index].backward(dZ, need_input_grad=index > first)
         for layer in self._finishers:
             layer.finish_backward()
+
+    def activity_loss(self):
+        """Sum of the penalties on activations of the last training pass (e.g. a sparse code).
+
+        A layer with an ``activity_loss()`` method adds its penalty's gradient
+        in its own ``backward``; its value enters the objective here.
+        """
+        return sum(layer.activity_loss() for layer in self.layers if hasattr(layer, "activity_loss"))
 
     def release(self):
         """Free the buffers and the arrays kept for backpropagation."""

@@ -12,7 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseNetwork
-from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, get_loss
+from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, Poisson, get_loss
 
 
 class NetworkClassifier(ClassifierMixin, BaseNetwork):
@@ -24,6 +24,7 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
 
     _y_numeric = False
     _multilabel = False
+    _single_class = False  # whether y with one class is accepted (always predicted)
 
     def _encode_targets(self, y, dtype, reset, classes=None):
         if reset:
@@ -60,7 +61,7 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
             return
         y = column_or_1d(y, warn=True)
         self.classes_ = np.unique(y) if classes is None else np.unique(np.asarray(classes))
-        if len(self.classes_) < 2:
+        if len(self.classes_) < 2 and not self._single_class:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the "
                 f"data, but the data contain only one class: {self.classes_[0]!r}."
@@ -83,9 +84,14 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
         return None if self._is_multilabel else y
 
     def _score_logits(self, Y, Z, sample_weight):
-        if Z.shape[1] == 1 or self._is_multilabel:
+        if self._binary or self._is_multilabel:
             return accuracy_score(Y > 0.5, Z > 0, sample_weight=sample_weight)
         return accuracy_score(Y.argmax(axis=1), Z.argmax(axis=1), sample_weight=sample_weight)
+
+    @property
+    def _binary(self):
+        """Two classes in one sigmoid output (one class gets a one-column softmax)."""
+        return not self._is_multilabel and len(self.classes_) == 2
 
     @property
     def n_outputs_(self):
@@ -98,14 +104,14 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
     def decision_function(self, X):
         """Logits: shape (n_samples,) for two classes, (n_samples, n_classes) otherwise."""
         Z = self._logits(X)
-        return Z[:, 0] if Z.shape[1] == 1 and not self._is_multilabel else Z
+        return Z[:, 0] if self._binary else Z
 
     def predict(self, X):
         """Predicted class labels (an indicator matrix for multilabel ``y``)."""
         Z = self._logits(X)
         if self._is_multilabel:
             return (Z > 0).astype(int)
-        if Z.shape[1] == 1:
+        if self._binary:
             return self.classes_[(Z[:, 0] > 0).astype(int)]
         return self.classes_[Z.argmax(axis=1)]
 
@@ -113,14 +119,14 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
         """Class probabilities, one column per class in the order of ``classes_``."""
         Z = self._logits(X)
         P = self.loss_function_.link(Z)
-        if Z.shape[1] == 1 and not self._is_multilabel:
+        if self._binary:
             return np.hstack([1 - P, P])
         return P
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed stably from the logits."""
         Z = self._logits(X)
-        if self._is_multilabel or Z.shape[1] == 1:
+        if self._is_multilabel or self._binary:
             log_p = log_expit(Z)
             if self._is_multilabel:
                 return log_p
@@ -147,7 +153,7 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
             raise ValueError(
                 f"y has {Y.shape[1]} outputs, but this model was fitted with {self.network_.n_out}."
             )
-        if getattr(self, "loss", None) == "poisson" and np.any(Y < 0):
+        if self._log_link() and np.any(Y < 0):
             raise ValueError("The Poisson loss needs non-negative targets y.")
         return Y.astype(dtype)
 
@@ -165,7 +171,11 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
 
     @property
     def out_activation_(self):
-        return "exp" if self.loss == "poisson" else "identity"
+        return "exp" if self._log_link() else "identity"
+
+    def _log_link(self):
+        loss = getattr(self, "loss", None)
+        return isinstance(loss, Poisson) or (isinstance(loss, str) and loss == "poisson")
 
     def predict(self, X):
         """Predicted targets: shape (n_samples,) for 1-D ``y`` at fit time."""

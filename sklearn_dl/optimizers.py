@@ -119,13 +119,16 @@ class RMSProp(Optimizer):
 
     Parameters
     ----------
-    rho : float, default=0.9
-        Decay of the running average of squared gradients.
+    rho : float, default=0.99
+        Decay of the running average of squared gradients. With a short
+        memory such as 0.9 the steps are nearly sign-normalised, and late in
+        training the iterates become chaotic (tiny rounding differences grow
+        by a constant factor each epoch); 0.99 (PyTorch's default) is stable.
     epsilon : float, default=1e-8
         Added to the denominator for stability.
     """
 
-    def __init__(self, rho=0.9, epsilon=1e-8):
+    def __init__(self, rho=0.99, epsilon=1e-8):
         self.rho = rho
         self.epsilon = epsilon
 

@@ -1,0 +1,490 @@
+"""LinearRegression and LogisticRegression against scikit-learn's exact solutions."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from sklearn import linear_model as sk
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_dl._engine import DivergenceError
+from sklearn_dl.callbacks import EarlyStopping
+from sklearn_dl.linear_model import LinearRegression, LogisticRegression
+from sklearn_dl.optimizers import Adam
+
+# -- data ------------------------------------------------------------------------------
+
+
+def regression_data(n=500, p=8, n_targets=None, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    coef = rng.standard_normal((p,) if n_targets is None else (p, n_targets))
+    y = X @ coef + 2.0 + 0.1 * rng.standard_normal((n,) if n_targets is None else (n, n_targets))
+    return X, y
+
+
+def classification_data(n=600, p=6, n_classes=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    scores = X @ rng.standard_normal((p, n_classes)) + rng.standard_normal((n, n_classes))
+    return X, scores.argmax(axis=1)
+
+
+def relative_error(a, b):
+    return np.abs(np.asarray(a) - np.asarray(b)).max() / np.abs(b).max()
+
+
+# -- LinearRegression ----------------------------------------------------------------
+
+
+def test_default_matches_least_squares():
+    X, y = regression_data()
+    ours, theirs = LinearRegression().fit(X, y), sk.LinearRegression().fit(X, y)
+    assert relative_error(ours.coef_, theirs.coef_) < 1e-6
+    assert ours.intercept_ == pytest.approx(theirs.intercept_, rel=1e-6)
+    assert ours.coef_.shape == theirs.coef_.shape
+
+
+def test_tall_problem_matches_least_squares():
+    X, y = regression_data(n=200_000, p=50, seed=1)
+    ours, theirs = LinearRegression().fit(X, y), sk.LinearRegression().fit(X, y)
+    assert relative_error(ours.coef_, theirs.coef_) < 1e-6
+
+
+def test_multi_output_shapes_and_values():
+    X, y = regression_data(n_targets=3)
+    ours, theirs = LinearRegression().fit(X, y), sk.LinearRegression().fit(X, y)
+    assert ours.coef_.shape == (3, X.shape[1]) and ours.intercept_.shape == (3,)
+    assert relative_error(ours.coef_, theirs.coef_) < 1e-6
+    assert ours.predict(X).shape == y.shape
+
+
+@pytest.mark.parametrize("alpha", [0.1, 10.0, 1000.0])
+def test_l2_is_ridge(alpha):
+    X, y = regression_data()
+    ours = LinearRegression(alpha=alpha).fit(X, y)
+    theirs = sk.Ridge(alpha=alpha).fit(X, y)
+    assert relative_error(ours.coef_, theirs.coef_) < 1e-6
+
+
+def test_l2_with_sample_weight_is_ridge():
+    X, y = regression_data()
+    weight = np.random.default_rng(3).uniform(0.1, 3.0, len(y))
+    ours = LinearRegression(alpha=5.0).fit(X, y, sample_weight=weight)
+    theirs = sk.Ridge(alpha=5.0).fit(X, y, sample_weight=weight)
+    assert relative_error(ours.coef_, theirs.coef_) < 1e-6
+
+
+def test_no_intercept():
+    X, y = regression_data()
+    ours = LinearRegression(fit_intercept=False).fit(X, y)
+    theirs = sk.LinearRegression(fit_intercept=False).fit(X, y)
+    assert relative_error(ours.coef_, theirs.coef_) < 1e-6
+    assert ours.intercept_ == 0.0
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "cg", "newton-cg"])
+def test_full_batch_solvers_reach_least_squares(solver):
+    X, y = regression_data()
+    ours = LinearRegression(solver=solver, tol=1e-9, max_iter=500).fit(X, y)
+    theirs = sk.LinearRegression().fit(X, y)
+    assert relative_error(ours.coef_, theirs.coef_) < 1e-5
+
+
+@pytest.mark.parametrize(
+    "solver, lr",
+    [
+        ("sgd", 0.05),
+        ("momentum", 0.01),
+        ("nesterov", 0.01),
+        ("adagrad", 0.5),
+        ("adadelta", 1.0),
+        ("rmsprop", 0.01),
+        ("adam", 0.05),
+        ("adamw", 0.05),
+    ],
+)
+def test_stochastic_solvers_approach_least_squares(solver, lr):
+    X, y = regression_data()
+    ours = LinearRegression(
+        solver=solver, learning_rate_init=lr, max_iter=300, random_state=0, alpha=0.0
+    )
+    if solver == "adamw":
+        ours.set_params(solver=get_adamw_without_decay())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y)
+    theirs = sk.LinearRegression().fit(X, y)
+    assert relative_error(ours.coef_, theirs.coef_) < 3e-2
+
+
+def get_adamw_without_decay():
+    from sklearn_dl.optimizers import AdamW
+
+    return AdamW(weight_decay=0.0)
+
+
+def test_absolute_error_is_median_regression():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((300, 3))
+    y = X @ [1.0, -1.0, 2.0] + rng.standard_t(1.5, 300)  # heavy tails
+    ours = LinearRegression(loss="absolute_error", max_iter=2000).fit(X, y)
+    theirs = sk.QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs").fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=2e-2)
+
+
+def test_huber_minimises_its_objective():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((300, 3))
+    y = X @ [1.0, -1.0, 2.0] + rng.standard_t(1.5, 300)
+    delta = 1.35
+    ours = LinearRegression(loss="huber", epsilon=delta).fit(X, y)
+
+    def objective(theta):
+        r = X @ theta[:3] + theta[3] - y
+        a = np.abs(r)
+        return np.mean(np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta)))
+
+    reference = minimize(
+        objective,
+        np.zeros(4),
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 20000},
+    ).x
+    np.testing.assert_allclose(ours.coef_, reference[:3], atol=1e-4)
+    # and it resists the outliers better than least squares
+    ols = sk.LinearRegression().fit(X, y)
+    assert np.abs(ours.coef_ - [1, -1, 2]).max() < np.abs(ols.coef_ - [1, -1, 2]).max()
+
+
+# -- penalties -------------------------------------------------------------------------
+
+
+def sparse_truth(seed=6):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((400, 20))
+    coef = np.zeros(20)
+    coef[:4] = [3.0, -2.0, 1.5, 1.0]
+    return X, X @ coef + 0.1 * rng.standard_normal(400), coef
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
+def test_l1_gives_exact_zeros(solver):
+    X, y, coef = sparse_truth()
+    n, lasso_alpha = len(y), 0.05
+    model = LinearRegression(
+        penalty="l1",
+        alpha=n * lasso_alpha,
+        solver=solver,
+        learning_rate_init=0.01,
+        max_iter=1000,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    assert np.all(model.coef_[4:] == 0.0)
+    assert np.all(model.coef_[:4] != 0.0)
+    # Lasso minimises RSS / (2n) + a‖w‖₁, ours (½ RSS + alpha‖w‖₁) / n: a = alpha / n.
+    lasso = sk.Lasso(alpha=lasso_alpha, tol=1e-10).fit(X, y)
+    atol = 1e-5 if solver == "lbfgs" else 2e-2
+    np.testing.assert_allclose(model.coef_, lasso.coef_, atol=atol)
+
+
+def test_elasticnet_matches_scikit_learn():
+    X, y, _ = sparse_truth()
+    n = len(y)
+    ours = LinearRegression(penalty="elasticnet", alpha=n * 0.1, l1_ratio=0.7).fit(X, y)
+    # sklearn: 1/(2n) RSS + a·r·|w|₁ + a(1-r)/2·|w|²; ours divided by n with ½ RSS.
+    theirs = sk.ElasticNet(alpha=0.1, l1_ratio=0.7, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-5)
+    assert np.sum(ours.coef_ == 0) == np.sum(theirs.coef_ == 0)
+
+
+def test_penalty_none_means_no_penalty():
+    X, y = regression_data()
+    ours = LinearRegression(penalty=None, alpha=100.0).fit(X, y)
+    theirs = sk.LinearRegression().fit(X, y)
+    assert relative_error(ours.coef_, theirs.coef_) < 1e-6
+
+
+# -- LogisticRegression ------------------------------------------------------------------
+
+
+def exact_logistic(X, y, alpha=1.0):
+    return sk.LogisticRegression(C=1.0 / alpha, tol=1e-12, max_iter=10_000).fit(X, y)
+
+
+@pytest.mark.parametrize("n_classes", [2, 5])
+def test_default_reaches_scikit_learn_default_optimum(n_classes):
+    X, y = classification_data(n=2000, p=10, n_classes=n_classes)
+    ours = LogisticRegression().fit(X, y)
+    exact = exact_logistic(X, y)
+    np.testing.assert_allclose(ours.coef_, exact.coef_, atol=1e-3)
+    np.testing.assert_allclose(ours.intercept_, exact.intercept_, atol=1e-3)
+    np.testing.assert_allclose(ours.predict_proba(X), exact.predict_proba(X), atol=1e-3)
+    assert ours.coef_.shape == exact.coef_.shape
+    assert ours.intercept_.shape == exact.intercept_.shape
+
+
+def test_string_and_non_contiguous_labels():
+    X, y = classification_data(n_classes=3)
+    labels = np.array(["cat", "dog", "emu"])[y]
+    ours = LogisticRegression().fit(X, labels)
+    assert list(ours.classes_) == ["cat", "dog", "emu"]
+    assert set(ours.predict(X)) <= set(labels)
+    numbers = np.array([-7, 3, 40])[y]
+    model = LogisticRegression().fit(X, numbers)
+    np.testing.assert_array_equal(model.classes_, [-7, 3, 40])
+    theirs = exact_logistic(X, numbers)
+    np.testing.assert_array_equal(model.predict(X), theirs.predict(X))
+
+
+def test_log_proba_and_decision_function_agree():
+    for n_classes in (2, 4):
+        X, y = classification_data(n_classes=n_classes)
+        model = LogisticRegression().fit(X, y)
+        np.testing.assert_allclose(
+            np.exp(model.predict_log_proba(X)), model.predict_proba(X), rtol=1e-10
+        )
+        np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
+        scores = model.decision_function(X)
+        expected_shape = (len(X),) if n_classes == 2 else (len(X), n_classes)
+        assert scores.shape == expected_shape
+
+
+def test_log_proba_is_finite_for_huge_logits():
+    X, y = classification_data()
+    model = LogisticRegression(alpha=1e-8, max_iter=50).fit(X * 1e3, y)
+    log_proba = model.predict_log_proba(X * 1e6)
+    assert np.all(np.isfinite(log_proba))
+
+
+def test_class_weight_shifts_the_decision():
+    X, y = classification_data(n=1000)
+    plain = LogisticRegression().fit(X, y)
+    weighted = LogisticRegression(class_weight={0: 1.0, 1: 20.0}).fit(X, y)
+    assert np.mean(weighted.predict(X) == 1) > np.mean(plain.predict(X) == 1) + 0.05
+    balanced = LogisticRegression(class_weight="balanced").fit(X, y)
+    theirs = sk.LogisticRegression(class_weight="balanced", tol=1e-12, max_iter=5000).fit(X, y)
+    np.testing.assert_allclose(balanced.coef_, theirs.coef_, atol=1e-3)
+
+
+def test_integer_sample_weight_equals_repeated_rows():
+    X, y = classification_data(n=300, n_classes=3)
+    weight = np.random.default_rng(7).integers(0, 4, len(y))
+    weighted = LogisticRegression().fit(X, y, sample_weight=weight)
+    repeated = LogisticRegression().fit(np.repeat(X, weight, axis=0), np.repeat(y, weight))
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, atol=1e-5)
+    # and the weights matter
+    unweighted = LogisticRegression().fit(X, y)
+    assert np.abs(unweighted.coef_ - weighted.coef_).max() > 1e-2
+
+
+def test_single_class_is_a_clear_error():
+    X = np.random.default_rng(0).standard_normal((10, 2))
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        LogisticRegression().fit(X, np.zeros(10))
+
+
+# -- partial_fit, warm_start, early stopping ------------------------------------------
+
+
+def test_partial_fit_only_for_stochastic_solvers():
+    assert not hasattr(LogisticRegression(), "partial_fit")
+    assert hasattr(LogisticRegression(solver="sgd"), "partial_fit")
+
+
+def test_partial_fit_learns_and_checks_labels():
+    X, y = classification_data(n=1000, n_classes=3)
+    model = LogisticRegression(solver="adam", learning_rate_init=0.05, random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        model.partial_fit(X[:100], y[:100])
+    scores = []
+    for start in range(0, 1000, 100):
+        model.partial_fit(X[start : start + 100], y[start : start + 100], classes=[0, 1, 2])
+        scores.append(model.score(X, y))
+    best = exact_logistic(X, y).score(X, y)
+    assert scores[-1] > scores[0] and scores[-1] > best - 0.03
+    assert model.n_iter_ == 10 and model.t_ == 1000
+    with pytest.raises(ValueError, match="not among the classes"):
+        model.partial_fit(X[:5], np.array([0, 1, 2, 3, 3]))
+
+
+def test_partial_fit_equals_one_epoch_of_fit():
+    X, y = regression_data(n=200)
+    kwargs = dict(solver="sgd", batch_size=20, shuffle=False, learning_rate_init=0.01)
+    one_epoch = LinearRegression(max_iter=1, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        one_epoch.fit(X, y)
+    incremental = LinearRegression(**kwargs).partial_fit(X, y)
+    np.testing.assert_allclose(incremental.coef_, one_epoch.coef_, rtol=1e-12)
+
+
+def test_warm_start_continues_from_previous_solution():
+    X, y = regression_data()
+    kwargs = dict(solver="sgd", max_iter=3, learning_rate_init=0.001, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cold = LinearRegression(**kwargs).fit(X, y)
+        warm = LinearRegression(warm_start=True, **kwargs).fit(X, y)
+        first_loss = warm.loss_curve_[-1]
+        warm.fit(X, y)
+        cold.fit(X, y)
+    assert warm.loss_curve_[-1] < first_loss
+    assert len(warm.loss_curve_) == 6 and len(cold.loss_curve_) == 3
+    assert warm.loss_curve_[-1] < cold.loss_curve_[-1]
+
+
+def test_early_stopping_keeps_best_weights_and_scores():
+    X, y = classification_data(n=800)
+    model = LogisticRegression(
+        solver="sgd", early_stopping=True, n_iter_no_change=3, max_iter=200, random_state=0
+    ).fit(X, y)
+    assert model.n_iter_ < 200
+    assert len(model.validation_scores_) == model.n_iter_
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    assert "val_loss" in model.history_
+
+
+def test_user_callback_object_is_not_mutated():
+    X, y = classification_data(n=400)
+    callback = EarlyStopping(monitor="loss", patience=2)
+    model = LogisticRegression(solver="adam", callbacks=[callback], max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    assert not hasattr(callback, "best_")
+
+
+# -- dtypes, sparse, pandas, pickling, reproducibility -------------------------------------
+
+
+def test_float32_kept():
+    X, y = regression_data()
+    model = LinearRegression().fit(X.astype(np.float32), y.astype(np.float32))
+    assert model.coef_.dtype == np.float32
+    assert model.predict(X.astype(np.float32)).dtype == np.float32
+    reference = LinearRegression().fit(X, y)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-3)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_input_matches_dense(fmt):
+    X, y = classification_data(n_classes=3)
+    X[np.abs(X) < 0.8] = 0.0
+    dense = LogisticRegression().fit(X, y)
+    sparse = LogisticRegression().fit(sp.csr_matrix(X).asformat(fmt), y)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(sparse.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X))
+
+
+def test_pandas_feature_names():
+    pd = pytest.importorskip("pandas")
+    X, y = regression_data()
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    model = LinearRegression().fit(frame, pd.Series(y))
+    np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
+    with pytest.warns(UserWarning, match="feature names"):
+        model.predict(X)
+
+
+def test_pickle_round_trip_keeps_predictions_and_warm_start():
+    X, y = classification_data(n_classes=3)
+    model = LogisticRegression(solver="adam", random_state=0, max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    loaded = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    # The layers still view the flat vector after loading.
+    loaded.partial_fit(X, y)
+    assert not np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    layer = loaded.network_.dense_layers()[0]
+    assert np.shares_memory(layer.W_, loaded.network_.params)
+
+
+def test_same_random_state_same_model():
+    X, y = classification_data()
+    make = lambda: LogisticRegression(solver="sgd", random_state=3, max_iter=20)  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a, b = make().fit(X, y), clone(make()).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_fit_leaves_global_random_state_alone():
+    X, y = classification_data()
+    state = np.random.get_state()[1].copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        LogisticRegression(solver="sgd", max_iter=3).fit(X, y)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
+
+
+# -- parameters, warnings, errors ------------------------------------------------------
+
+
+def test_nested_solver_parameters_in_grid_search():
+    X, y = classification_data(n=300)
+    grid = GridSearchCV(
+        LogisticRegression(solver=Adam(), max_iter=30, random_state=0),
+        {"solver__beta_1": [0.5, 0.9], "alpha": [0.1, 1.0]},
+        cv=3,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        grid.fit(X, y)
+    assert grid.best_params_["solver__beta_1"] in (0.5, 0.9)
+    assert grid.best_estimator_.solver_.beta_1 == grid.best_params_["solver__beta_1"]
+
+
+def test_convergence_warning_on_max_iter():
+    X, y = classification_data()
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        LogisticRegression(max_iter=2).fit(X, y)
+
+
+def test_divergence_is_a_clear_error_and_no_nan_model():
+    X, y = regression_data()
+    model = LinearRegression(solver="sgd", learning_rate_init=10.0, max_iter=50)
+    with pytest.raises(DivergenceError, match="learning rate"):
+        model.fit(X * 100, y)
+    assert np.all(np.isfinite(model.network_.params))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"solver": "adamm"}, "solver"),
+        ({"learning_rate_init": -1.0}, "learning_rate_init"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"penalty": "l3"}, "penalty"),
+        ({"alpha": -1.0}, "alpha"),
+        ({"loss": "hinge"}, "loss"),
+    ],
+)
+def test_bad_parameters_name_the_problem(params, match):
+    X, y = regression_data(n=20)
+    with pytest.raises(InvalidParameterError, match=match):
+        LinearRegression(**params).fit(X, y)
+
+
+def test_l1_with_a_solver_that_cannot_handle_it():
+    X, y = regression_data(n=50)
+    with pytest.raises(ValueError, match="L1 part"):
+        LinearRegression(penalty="l1", alpha=1.0, solver="cg").fit(X, y)
+
+
+def test_nan_input_is_a_clear_error():
+    X, y = regression_data(n=20)
+    X[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        LinearRegression().fit(X, y)
