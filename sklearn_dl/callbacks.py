@@ -13,7 +13,6 @@ scikit-learn's flags are shortcuts that build these: ``early_stopping``,
 """
 
 import math
-import sys
 
 from ._parts import Part
 
@@ -175,12 +174,14 @@ class ProgressPrinter(Callback):
 
     Parameters
     ----------
-    stream : file-like or None, default=None
-        Where to write; ``None`` means standard output.
+    print_fn : callable or None, default=None
+        Called with each line; ``None`` means :func:`print`. (A function rather
+        than a stream, because ``fit`` clones callbacks and a copied stream
+        would not be the caller's.)
     """
 
-    def __init__(self, stream=None):
-        self.stream = stream
+    def __init__(self, print_fn=None):
+        self.print_fn = print_fn
 
     def on_epoch_end(self, trainer, epoch, logs):
         line = f"Iteration {epoch + 1}, loss = {logs['loss']:.8f}"
@@ -188,7 +189,7 @@ class ProgressPrinter(Callback):
             line += f", validation loss = {logs['val_loss']:.8f}"
         if "val_score" in logs:
             line += f", validation score = {logs['val_score']:.6f}"
-        print(line, file=self.stream or sys.stdout)
+        (self.print_fn or print)(line)
         return False
 
 
