@@ -37,7 +37,7 @@ TRAINING_CONSTRAINTS = {
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
-    "tol": [Interval(Real, 0, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
     "penalty": [StrOptions(set(PENALTIES)), Penalty, None],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "l1_ratio": [Interval(Real, 0, 1, closed="both")],
@@ -223,7 +223,7 @@ class BaseNetwork(BaseEstimator):
             rng=self._rng,
             max_iter=self.max_iter,
             max_fun=self.max_fun,
-            tol=self.tol,
+            tol=self._tol(),
             batch_size=min(batch_size, n_samples),
             shuffle=self.shuffle,
             learning_rate_init=self.learning_rate_init,
@@ -232,6 +232,17 @@ class BaseNetwork(BaseEstimator):
             t=self.t_,
             history=self.history_,
         )
+
+    def _tol(self):
+        """The effective ``tol``.
+
+        ``"auto"`` is 1e-6 for full-batch solvers (a gradient size that gives
+        near-exact optima) and 1e-4 for mini-batch ones (a loss decrease above
+        the noise of stochastic epochs).
+        """
+        if self.tol != "auto":
+            return self.tol
+        return 1e-6 if self.solver_.full_batch else 1e-4
 
     def _make_callbacks(self, incremental):
         """User callbacks (cloned), then the shortcuts scikit-learn's flags stand for."""
@@ -246,7 +257,7 @@ class BaseNetwork(BaseEstimator):
                 EarlyStopping(
                     monitor=monitor,
                     patience=self.n_iter_no_change + 1,
-                    min_delta=self.tol,
+                    min_delta=self._tol(),
                     restore_best=self.early_stopping,
                 )
             )

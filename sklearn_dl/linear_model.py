@@ -31,10 +31,11 @@ _TRAINING_DOC = """
         Mini-batch size; ``"auto"`` means ``min(200, n_samples)``.
     max_iter : int, default=200
         Epochs (mini-batch solvers) or iterations (full-batch solvers).
-    tol : float, default=1e-6
+    tol : float or "auto", default="auto"
         Full batch: the largest gradient entry at which to stop. Mini-batch:
         the smallest decrease of the loss (or increase of the validation
-        score) that counts as progress.
+        score) that counts as progress. ``"auto"`` means 1e-6 for full-batch
+        solvers (near-exact optima) and 1e-4 for mini-batch ones.
     penalty : {"l2", "l1", "elasticnet"}, penalty object or None, default="l2"
         The regulariser ``R(w)``; biases are never penalised.
     alpha : float
@@ -143,7 +144,7 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
         learning_rate_init=0.01,
         batch_size="auto",
         max_iter=200,
-        tol=1e-6,
+        tol="auto",
         penalty="l2",
         alpha=0.0,
         l1_ratio=0.5,
@@ -265,7 +266,7 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
         learning_rate_init=0.01,
         batch_size="auto",
         max_iter=200,
-        tol=1e-6,
+        tol="auto",
         penalty="l2",
         alpha=1.0,
         l1_ratio=0.5,

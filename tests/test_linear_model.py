@@ -184,6 +184,7 @@ def test_l1_gives_exact_zeros(solver):
         solver=solver,
         learning_rate_init=0.01,
         max_iter=1000,
+        tol=1e-6,
         random_state=0,
     )
     with warnings.catch_warnings():
