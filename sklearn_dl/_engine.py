@@ -246,6 +246,8 @@ class Trainer:
         if not np.all(np.isfinite(self.params)) or not np.isfinite(result.fun):
             self._diverged(objective.start, 0.0)
         self.n_iter = int(result.nit)
+        if self.n_iter == 0:  # already optimal at the start: log the objective once
+            self._end_epoch(0, float(result.fun), 0.0, validation)
         return bool(stopped) or result.status != 1
 
 
