@@ -192,20 +192,30 @@ class BaseNetwork(BaseEstimator):
             Y_val = self._encode_targets(y_val, X.dtype, reset=False)
             w_val = self._sample_weight(w_val[0] if w_val else None, X_val, y_val)
             return Data(X, Y, sample_weight), Data(X_val, Y_val, w_val)
-        if not self.early_stopping or incremental:
+        if not self.early_stopping or incremental or self.solver_.full_batch:
             return Data(X, Y, sample_weight), None
-        index = np.arange(X.shape[0])
-        train, val = train_test_split(
-            index,
-            test_size=self.validation_fraction,
-            random_state=int(self._rng.integers(np.iinfo(np.int32).max)),
-            stratify=self._stratify(y),
-        )
-        weight = sample_weight
-        return (
-            Data(X[train], Y[train], None if weight is None else weight[train]),
-            Data(X[val], Y[val], None if weight is None else weight[val]),
-        )
+        train, val = self._split_indices(X.shape[0], y)
+        # Both sets index the same X: the split copies no data.
+        return Data(X, Y, sample_weight, index=train), Data(X, Y, sample_weight, index=val)
+
+    def _split_indices(self, n_samples, y):
+        """Training and validation rows, stratified by ``_stratify(y)`` when the sizes allow."""
+        seed = int(self._rng.integers(np.iinfo(np.int32).max))
+        split = dict(test_size=self.validation_fraction, random_state=seed)
+        stratify = self._stratify(y)
+        index = np.arange(n_samples)
+        if stratify is not None:
+            try:
+                return train_test_split(index, stratify=stratify, **split)
+            except ValueError:
+                pass  # a class too rare to appear in both sets: split without strata
+        train, val = train_test_split(index, **split)
+        if len(val) < 2:
+            raise ValueError(
+                f"The validation set of early_stopping has {len(val)} sample(s); increase "
+                "validation_fraction or the number of samples (at least 2 are needed)."
+            )
+        return train, val
 
     def _stratify(self, y):
         return None
@@ -267,8 +277,9 @@ class BaseNetwork(BaseEstimator):
 
     def _validation_score(self, data):
         """The estimator's score (accuracy or R²) on encoded validation data."""
-        Z = self.network_.forward(data.X)
-        return self._score_logits(data.Y, Z, data.sample_weight)
+        Z = np.concatenate([self.network_.forward(X) for X, _, _ in data.chunks()])
+        Y, sample_weight = data.targets()
+        return self._score_logits(Y, Z, sample_weight)
 
     def _record(self, trainer):
         """Copy what training learned into scikit-learn's fitted attributes."""

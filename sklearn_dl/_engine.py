@@ -14,11 +14,18 @@ optimizers) or one call to :func:`scipy.optimize.minimize` (full-batch
 optimizers), records the history and calls the callbacks.
 """
 
+import contextlib
+import functools
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+
+# Matrix products below this many multiply-adds run on one BLAS thread during
+# training: for them, waking and joining a second thread costs more than it
+# saves, and on a busy machine a waiting thread can stall every step.
+SMALL_PRODUCT = 2**22
 
 
 class DivergenceError(ValueError):
@@ -27,26 +34,54 @@ class DivergenceError(ValueError):
 
 @dataclass
 class Data:
-    """Training (or validation) data with targets encoded for the loss."""
+    """Training (or validation) data with targets encoded for the loss.
+
+    ``index`` selects the rows of ``X`` that belong to this set (``None``: all
+    of them), so that a validation split shares ``X`` instead of copying it.
+    """
 
     X: object
     Y: np.ndarray
     sample_weight: np.ndarray = None
+    index: np.ndarray = None
 
     @property
     def n_samples(self):
-        return self.X.shape[0]
+        return self.X.shape[0] if self.index is None else len(self.index)
 
     @property
     def total_weight(self):
         if self.sample_weight is None:
             return float(self.n_samples)
-        return float(self.sample_weight.sum(dtype=np.float64))
+        return float(self.targets()[1].sum(dtype=np.float64))
 
-    def rows(self, index):
-        """The rows ``index`` (a slice or an integer array)."""
-        weight = None if self.sample_weight is None else self.sample_weight[index]
-        return self.X[index], self.Y[index], weight
+    def rows(self, batch):
+        """The rows ``batch`` (a slice or an integer array) of this set."""
+        index = batch if self.index is None else self.index[batch]
+        if isinstance(index, slice) or not isinstance(self.X, np.ndarray):
+            weight = None if self.sample_weight is None else self.sample_weight[index]
+            return self.X[index], self.Y[index], weight
+        # ``take`` gathers rows faster than fancy indexing does.
+        weight = None if self.sample_weight is None else self.sample_weight.take(index)
+        return self.X.take(index, axis=0), self.Y.take(index, axis=0), weight
+
+    def all_rows(self):
+        """``X, Y, sample_weight`` of the whole set (no copy when ``index`` is None)."""
+        if self.index is None:
+            return self.X, self.Y, self.sample_weight
+        return self.rows(slice(None))
+
+    def targets(self):
+        """``Y`` and the sample weights of this set, without touching ``X``."""
+        if self.index is None:
+            return self.Y, self.sample_weight
+        weight = None if self.sample_weight is None else self.sample_weight[self.index]
+        return self.Y[self.index], weight
+
+    def chunks(self, size=4096):
+        """``X, Y, sample_weight`` in chunks of ``size`` rows, in order."""
+        for batch in _batches(self.n_samples, size):
+            yield self.rows(batch)
 
 
 @dataclass
@@ -110,8 +145,7 @@ class Trainer:
     def evaluate(self, data):
         """``Σ s_i loss_i`` over ``data`` in inference mode, by chunks."""
         total = 0.0
-        for index in _batches(data.n_samples, 4096):
-            X, Y, weight = data.rows(index)
+        for X, Y, weight in data.chunks():
             total += self.loss.value(Y, self.network.forward(X), weight)
         return total
 
@@ -124,7 +158,11 @@ class Trainer:
         self.schedule.start(self.learning_rate_init, self.max_iter)
         max_epochs = self.max_iter if epochs is None else epochs
         self.n_iter = 0
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        rows = train.n_samples if self.solver.full_batch else self.batch_size
+        with (
+            _blas_threads(rows, self.network),
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+        ):
             try:
                 if self.solver.full_batch:
                     converged = self._run_full_batch(train, validation)
@@ -265,6 +303,7 @@ class _FullBatchObjective:
         self.split = split_l1
         self.n_weights = trainer.network.n_weights
         self.total_weight = train.total_weight
+        self.X, self.Y, self.sample_weight = train.all_rows()
         self.start = trainer.params.copy()
 
     def x0(self):
@@ -293,8 +332,7 @@ class _FullBatchObjective:
     def __call__(self, x):
         trainer = self.trainer
         self.set(x)
-        train = self.train
-        data_loss = trainer.gradient(train.X, train.Y, train.sample_weight, self.total_weight)
+        data_loss = trainer.gradient(self.X, self.Y, self.sample_weight, self.total_weight)
         grads = trainer.network.grads.astype(np.float64)
         # ``gradient`` scaled the data part by 1 / Σ s_i already.
         value = (data_loss + trainer.penalty_value()) / self.total_weight
@@ -303,8 +341,30 @@ class _FullBatchObjective:
         if not self.split:
             return value, grads
         n, l1 = self.n_weights, trainer.alpha * trainer.penalty.l1 / self.total_weight
+        # The split objective charges l1 Σ(W⁺ + W⁻), which exceeds l1 ‖W⁺ - W⁻‖₁
+        # wherever both halves are positive; value and gradient must agree.
+        value += l1 * (x[: 2 * n].sum() - np.abs(x[:n] - x[n : 2 * n]).sum())
         gW = grads[:n]
         return value, np.concatenate([gW + l1, l1 - gW, grads[n:]])
+
+
+@functools.cache
+def _threadpool_controller():
+    """threadpoolctl (a dependency of scikit-learn) sees the BLAS numpy and scipy use."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
+
+
+def _blas_threads(rows, network):
+    """One BLAS thread while the largest product of a step is small; see ``SMALL_PRODUCT``."""
+    sizes = [layer.W_.size for layer in network.dense_layers()]
+    controller = _threadpool_controller()
+    if controller is None or rows * max(sizes, default=0) >= SMALL_PRODUCT:
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")
 
 
 def _batches(n_samples, batch_size):

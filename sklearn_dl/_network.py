@@ -43,10 +43,8 @@ class Network:
             layer.initialize(rng, initializer)
         # Backpropagation stops at the first layer with parameters (e.g. input
         # noise or dropout before it needs no gradient).
-        self._first_trainable = next(
-            (i for i, layer in enumerate(self.layers) if layer.weight_shapes() or layer.other_shapes()),
-            0,
-        )
+        trainable = [bool(layer.weight_shapes() or layer.other_shapes()) for layer in self.layers]
+        self._first_trainable = trainable.index(True) if any(trainable) else 0
         return self
 
     @property
@@ -101,7 +99,8 @@ class Network:
         A layer with an ``activity_loss()`` method adds its penalty's gradient
         in its own ``backward``; its value enters the objective here.
         """
-        return sum(layer.activity_loss() for layer in self.layers if hasattr(layer, "activity_loss"))
+        penalised = [layer for layer in self.layers if hasattr(layer, "activity_loss")]
+        return sum(layer.activity_loss() for layer in penalised)
 
     def release(self):
         """Free the buffers and the arrays kept for backpropagation."""

@@ -6,8 +6,12 @@ Each activation is a small part with two methods:
 - ``backward(Z, A, dA)`` returns ``dZ = dA * f'(Z)``, computed in place in ``dA``.
 
 ``Z`` and ``A`` are both kept by the layer, so each derivative uses whichever
-is cheaper (``sigmoid' = A (1 - A)``, ``tanh' = 1 - A**2``).
+is cheaper (``sigmoid' = A (1 - A)``, ``tanh' = 1 - A**2``). An activation
+whose derivative needs only ``A`` says so with ``backward_needs_z = False``;
+a layer may then write ``A`` over ``Z`` and keep one array instead of two.
 """
+
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import erf, expit
@@ -24,9 +28,13 @@ class Activation(Part):
     Subclasses define ``forward(Z, out=None)`` and ``backward(Z, A, dA)``.
     """
 
+    backward_needs_z = True
+
 
 class Identity(Activation):
     """``f(z) = z``; ``f'(z) = 1``."""
+
+    backward_needs_z = False
 
     def forward(self, Z, out=None):
         if out is None or out is Z:
@@ -41,6 +49,8 @@ class Identity(Activation):
 class Logistic(Activation):
     """``f(z) = 1 / (1 + exp(-z))``; ``f'(z) = f(z) (1 - f(z))``."""
 
+    backward_needs_z = False
+
     def forward(self, Z, out=None):
         return expit(Z, out=out)
 
@@ -53,6 +63,8 @@ class Logistic(Activation):
 class Tanh(Activation):
     """``f(z) = tanh(z)``; ``f'(z) = 1 - f(z)**2``."""
 
+    backward_needs_z = False
+
     def forward(self, Z, out=None):
         return np.tanh(Z, out=out)
 
@@ -64,8 +76,12 @@ class Tanh(Activation):
 class ReLU(Activation):
     """``f(z) = max(z, 0)``; ``f'(z) = 1 if z > 0 else 0``."""
 
+    backward_needs_z = False
+
     def forward(self, Z, out=None):
-        return np.maximum(Z, 0, out=out)
+        # numpy's maximum against a scalar takes a slow loop; against a row of
+        # zeros broadcast over the rows it takes a vectorised one (~2x faster).
+        return np.maximum(Z, _zeros(Z.shape[-1:], Z.dtype), out=out)
 
     def backward(self, Z, A, dA):
         return np.multiply(dA, A > 0, out=dA)
@@ -129,6 +145,14 @@ class SELU(Activation):
     def backward(self, Z, A, dA):
         t = dA.dtype.type
         return _elu_backward(Z, A, dA, t(self.alpha_ * self.scale_), t(self.scale_))
+
+
+@lru_cache(maxsize=64)
+def _zeros(shape, dtype):
+    """A read-only array of zeros, shared by every call with this shape and dtype."""
+    zeros = np.zeros(shape, dtype=dtype)
+    zeros.setflags(write=False)
+    return zeros
 
 
 def _elu(Z, alpha, scale, out):

@@ -51,6 +51,15 @@ class Layer(Part):
             buffer = self._buffers[key] = np.empty(shape, dtype=self.dtype_)
         return buffer
 
+    def _ones(self, n):
+        """A reusable vector of ``n`` ones: ``ones @ dZ`` sums the rows of ``dZ``
+        in one matrix-vector product, several times faster than ``dZ.sum(axis=0)``."""
+        key = ("ones", (n,))
+        ones = self._buffers.get(key)
+        if ones is None:
+            ones = self._buffers[key] = np.ones(n, dtype=self.dtype_)
+        return ones
+
     def release(self):
         """Drop the buffers and the arrays kept for the backward pass."""
         self._buffers = {}
@@ -61,6 +70,11 @@ class Layer(Part):
         state = {k: v for k, v in self.__dict__.items() if k not in _SCRATCH}
         state["_buffers"] = {}  # scratch space is rebuilt on demand
         return state
+
+
+def _is_sparse(X):
+    # Checked on every batch: an ndarray answers at once, without scipy's slower test.
+    return not isinstance(X, np.ndarray) and sp.issparse(X)
 
 
 # Arrays a layer keeps between forward and backward: never pickled.
@@ -112,13 +126,16 @@ class Dense(Layer):
     def initialize(self, rng, initializer):
         self.W_[...] = initializer.sample(self.W_.shape, rng, self.dtype_)
         if self.use_bias:
-            self.b_[...] = 0
+            # Biases start at zero unless the initializer draws them too.
+            sample_bias = getattr(initializer, "sample_bias", None)
+            bias = 0 if sample_bias is None else sample_bias(self.W_.shape, rng, self.dtype_)
+            self.b_[...] = bias
 
     def forward(self, X, training=False, rng=None):
         shape = (X.shape[0], self.units)
         if training:
             Z = self._buffer("Z", shape)
-            if sp.issparse(X):
+            if _is_sparse(X):
                 np.copyto(Z, X @ self.W_)
             else:
                 np.matmul(X, self.W_, out=Z)
@@ -128,8 +145,11 @@ class Dense(Layer):
             Z += self.b_
         if self._linear:
             A = Z
+        elif training and self.activation_.backward_needs_z:
+            A = self.activation_.forward(Z, self._buffer("A", shape))
         else:
-            A = self.activation_.forward(Z, self._buffer("A", shape) if training else None)
+            # Z is a fresh array, or the backward pass needs only A: overwrite it.
+            A = self.activation_.forward(Z, Z)
         if training:
             self._X, self._Z, self._A = X, Z, A
         return A
@@ -137,12 +157,12 @@ class Dense(Layer):
     def backward(self, dA, need_input_grad=True):
         dZ = dA if self._linear else self.activation_.backward(self._Z, self._A, dA)
         X = self._X
-        if sp.issparse(X):
+        if _is_sparse(X):
             self.dW_[...] = X.T @ dZ
         else:
             np.matmul(X.T, dZ, out=self.dW_)
         if self.use_bias:
-            np.sum(dZ, axis=0, out=self.db_)
+            np.matmul(self._ones(dZ.shape[0]), dZ, out=self.db_)
         if not need_input_grad:
             return None
         return np.matmul(dZ, self.W_.T, out=self._buffer("dX", (dZ.shape[0], self.n_in_)))

@@ -10,8 +10,14 @@ nothing about schedules or stopping.
 Full-batch optimizers (``lbfgs``, ``cg``, ``newton-cg``) hand the flat vector
 to :func:`scipy.optimize.minimize`.
 
+Updates run in place with ``out=`` into two scratch vectors kept between
+steps, so that a step allocates nothing and stays in the parameters' dtype;
+for small networks a step is then a dozen numpy calls whatever the depth.
+
 Every optimizer minimises ``f``; ``g = ∇f`` below, ``η`` the learning rate.
 """
+
+import math
 
 import numpy as np
 from scipy.optimize import minimize
@@ -31,6 +37,22 @@ class Optimizer(BaseOptimizer):
     def init(self, params, n_weights):
         """Create the slot arrays for ``params``; ``params[:n_weights]`` are weights."""
         self.n_weights_ = n_weights
+
+    def _scratch(self, params):
+        """Two reusable arrays shaped like ``params`` (rebuilt on demand, never pickled).
+
+        ``step`` may return the first as its per-entry step size: it stays valid
+        until the next step.
+        """
+        scratch = self.__dict__.get("_scratch_")
+        if scratch is None or scratch[0].shape != params.shape or scratch[0].dtype != params.dtype:
+            scratch = self._scratch_ = (np.empty_like(params), np.empty_like(params))
+        return scratch
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_scratch_", None)
+        return state
 
 
 class SGD(Optimizer):
@@ -58,15 +80,17 @@ class SGD(Optimizer):
 
     def step(self, params, grads, lr):
         mu = self.momentum
+        _, work = self._scratch(params)
+        lr_g = np.multiply(grads, lr, out=work)
         if not mu:
-            params -= lr * grads
+            params -= lr_g
             return lr
         v = self.velocity_
         v *= mu
-        v -= lr * grads
+        v -= lr_g
         if self.nesterov:
-            params += mu * v
-            params -= lr * grads
+            params -= lr_g
+            params += np.multiply(v, mu, out=work)
         else:
             params += v
         # At a fixed point v = -η g / (1 - μ): the effective step is η / (1 - μ).
@@ -107,11 +131,10 @@ class Adagrad(Optimizer):
         self.accumulator_ = np.full_like(params, self.initial_accumulator)
 
     def step(self, params, grads, lr):
+        size, work = self._scratch(params)
         G = self.accumulator_
-        G += grads * grads
-        size = lr / (np.sqrt(G) + self.epsilon)
-        params -= size * grads
-        return size
+        G += np.multiply(grads, grads, out=work)
+        return _scaled_step(params, grads, G, lr, self.epsilon, size, work)
 
 
 class RMSProp(Optimizer):
@@ -137,12 +160,13 @@ class RMSProp(Optimizer):
         self.mean_square_ = np.zeros_like(params)
 
     def step(self, params, grads, lr):
+        size, work = self._scratch(params)
         E = self.mean_square_
         E *= self.rho
-        E += (1 - self.rho) * grads * grads
-        size = lr / (np.sqrt(E) + self.epsilon)
-        params -= size * grads
-        return size
+        np.multiply(grads, grads, out=work)
+        work *= 1 - self.rho
+        E += work
+        return _scaled_step(params, grads, E, lr, self.epsilon, size, work)
 
 
 class Adadelta(Optimizer):
@@ -211,15 +235,18 @@ class Adam(Optimizer):
 
     def step(self, params, grads, lr):
         b1, b2 = self.beta_1, self.beta_2
+        size, work = self._scratch(params)
         self.t_ += 1
-        self.m_ *= b1
-        self.m_ += (1 - b1) * grads
-        self.v_ *= b2
-        self.v_ += (1 - b2) * grads * grads
-        lr_t = lr * np.sqrt(1 - b2**self.t_) / (1 - b1**self.t_)
-        size = lr_t / (np.sqrt(self.v_) + self.epsilon)
-        params -= size * self.m_
-        return size
+        m, v = self.m_, self.v_
+        m *= b1
+        m += np.multiply(grads, 1 - b1, out=work)
+        v *= b2
+        np.multiply(grads, grads, out=work)
+        work *= 1 - b2
+        v += work
+        # A Python float, so that float32 parameters are updated in float32.
+        lr_t = lr * math.sqrt(1 - b2**self.t_) / (1 - b1**self.t_)
+        return _scaled_step(params, m, v, lr_t, self.epsilon, size, work)
 
 
 class AdamW(Adam):
@@ -245,6 +272,15 @@ class AdamW(Adam):
         size = super().step(params, grads, lr)
         weights -= decay
         return size
+
+
+def _scaled_step(params, direction, second_moment, lr, epsilon, size, work):
+    """``θ ← θ - size ⊙ direction`` with ``size = η / (sqrt(second_moment) + ε)``; return size."""
+    np.sqrt(second_moment, out=size)
+    size += epsilon
+    np.divide(float(lr), size, out=size)
+    params -= np.multiply(size, direction, out=work)
+    return size
 
 
 # scipy's default ftol stops L-BFGS early; this one lets it reach machine precision.
@@ -320,14 +356,48 @@ class CG(ScipyOptimizer):
 class NewtonCG(ScipyOptimizer):
     """Truncated Newton, full batch: each step solves ``H d = -g`` by conjugate gradient.
 
-    Hessian-vector products ``H v`` are approximated by finite differences of
-    the gradient. It stops when the mean relative change in ``x`` is below ``tol``.
+    Hessian-vector products ``H v`` are finite differences of the gradient
+    along ``v`` (one gradient each). It stops when the mean relative change in
+    ``x`` is below ``tol``.
     """
 
     method = "Newton-CG"
 
+    def minimize(self, fun, x0, *, max_iter, max_fun, tol, callback, bounds=None):
+        return minimize(
+            fun,
+            x0,
+            method=self.method,
+            jac=True,
+            hessp=_FiniteDifferenceHessp(fun),
+            callback=callback,
+            options=self._options(max_iter, max_fun, tol),
+        )
+
     def _options(self, max_iter, max_fun, tol):
         return {"maxiter": max_iter, "xtol": tol}
+
+
+class _FiniteDifferenceHessp:
+    """``H(x) v ≈ (∇f(x + h v) - ∇f(x)) / h``: one gradient per product.
+
+    ``h = sqrt(ε) (1 + ‖x‖) / ‖v‖`` balances truncation and rounding error.
+    The gradient at ``x`` is cached, since Newton-CG asks for many products
+    at the same point.
+    """
+
+    def __init__(self, fun):
+        self.fun = fun
+        self._x = None
+
+    def __call__(self, x, v):
+        if self._x is None or not np.array_equal(x, self._x):
+            self._x, self._grad = x.copy(), self.fun(x)[1].copy()
+        norm = np.linalg.norm(v)
+        if norm == 0:
+            return np.zeros_like(v)
+        h = np.sqrt(np.finfo(float).eps) * (1 + np.linalg.norm(x)) / norm
+        return (self.fun(x + h * v)[1] - self._grad) / h
 
 
 OPTIMIZERS = {

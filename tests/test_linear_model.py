@@ -489,3 +489,28 @@ def test_nan_input_is_a_clear_error():
     X[3, 1] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         LinearRegression().fit(X, y)
+
+
+def test_elasticnet_on_raw_targets_matches_scikit_learn():
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    n = len(y)
+    ours = LinearRegression(penalty="elasticnet", alpha=2.42 * n, l1_ratio=0.5).fit(X, y)
+    theirs = sk.ElasticNet(alpha=2.42, l1_ratio=0.5, tol=1e-12, max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-6)
+
+
+def test_newton_cg_needs_one_gradient_per_hessian_product(monkeypatch):
+    from sklearn.datasets import load_digits
+
+    from sklearn_dl._engine import Trainer
+
+    calls = []
+    original = Trainer.gradient
+    monkeypatch.setattr(Trainer, "gradient", lambda self, *a: calls.append(1) or original(self, *a))
+    X, y = load_digits(return_X_y=True)
+    model = LogisticRegression(solver="newton-cg", max_iter=30).fit(X / 16, y)
+    assert model.score(X / 16, y) > 0.95
+    # A finite-difference Hessian would cost one gradient per parameter (650) per step.
+    assert len(calls) < 40 * model.n_iter_
