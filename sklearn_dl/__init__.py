@@ -11,5 +11,12 @@ import::
 __version__ = "0.1.0"
 
 from .linear_model import LinearRegression, LogisticRegression
+from .neural_network import Autoencoder, MLPClassifier, MLPRegressor
 
-__all__ = ["LinearRegression", "LogisticRegression"]
+__all__ = [
+    "Autoencoder",
+    "LinearRegression",
+    "LogisticRegression",
+    "MLPClassifier",
+    "MLPRegressor",
+]

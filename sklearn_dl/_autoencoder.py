@@ -1,0 +1,646 @@
+"""The autoencoder: a network trained to reproduce its input through a narrow code.
+
+The encoder maps ``x`` to the code ``c = g(x)`` (``n_features → *hidden_layer_sizes →
+n_components``), the decoder maps it back, ``x̂ = h(c)``, through the mirrored
+layers. Training minimises the engine's objective with the input as its own
+target::
+
+    F(θ) = (Σ_i [loss(x_i, h(g(x̃_i))) + sparsity ‖g(x̃_i)‖₁] + alpha R(W)) / n
+
+where ``x̃_i`` is ``x_i`` itself, or a corrupted copy of it (denoising), and the
+loss is the squared error ``½ ‖x̂ - x‖²`` (identity output) or the binary
+cross-entropy on the logits (sigmoid output, for data in [0, 1]).
+
+Besides the estimator, this module holds the layers only the autoencoder needs:
+a decoder layer tied to an encoder layer's weights, input masking, and the L1
+penalty on the code.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context, clone
+from sklearn.utils import check_array
+from sklearn.utils._available_if import available_if
+
+from ._base import TRAINING_CONSTRAINTS, BaseNetwork, is_stochastic
+from ._validation import Integral, Interval, Real, StrOptions, check_is_fitted, validate_data
+from .activations import ACTIVATIONS, Activation
+from .layers import Dense, GaussianNoise, Layer
+from .losses import BinaryCrossEntropy, SquaredError
+
+# -- layers --------------------------------------------------------------------------
+
+
+class TiedDense(Dense):
+    """``A = f(X Wᵀ + b)`` with ``W`` the weights of another :class:`Dense` layer.
+
+    The layer owns only its bias; ``W`` stays the source layer's, so a tied
+    decoder adds no weights. The forward and backward passes are those of
+    :class:`Dense` with the weights ``Wᵀ``; the gradient share they compute,
+    ``(Xᵀ dZ)ᵀ``, is added to the source layer's gradient once the whole
+    backward pass is done (the source's own ``backward`` runs later and
+    overwrites its gradient).
+
+    Parameters
+    ----------
+    source : Dense
+        The layer whose transposed weights this layer uses; it maps this
+        layer's output width to its input width.
+    activation : str or Activation, default="identity"
+        Element-wise nonlinearity ``f``.
+    """
+
+    use_bias = True
+
+    def __init__(self, source, activation="identity"):
+        self.source = source
+        self.activation = activation
+
+    @property
+    def units(self):
+        return self.source.n_in_
+
+    @property
+    def W_(self):
+        return self.source.W_.T
+
+    @property
+    def dW_(self):
+        """This layer's share of the source's weight gradient, transposed."""
+        return self._buffer("dW_share", (self.n_in_, self.n_out_))
+
+    def build(self, n_in, dtype):
+        if n_in != self.source.units:
+            raise ValueError(
+                f"A tied layer needs inputs of width {self.source.units} (the source "
+                f"layer's output); got {n_in}."
+            )
+        return super().build(n_in, dtype)
+
+    def weight_shapes(self):
+        return []
+
+    def bind(self, weights, others, weight_grads, other_grads):
+        self.b_, self.db_ = others[0], other_grads[0]
+
+    def initialize(self, rng, initializer):
+        self.b_[...] = 0
+
+    def finish_backward(self):
+        self.source.dW_ += self.dW_.T
+
+
+class MaskingNoise(Layer):
+    """Set each input to zero with probability ``rate`` while training; identity otherwise.
+
+    Unlike :class:`~sklearn_dl.layers.Dropout`, the kept inputs are not
+    rescaled: the network sees the input with entries missing, as in the
+    masking noise of denoising autoencoders. Sparse input stays sparse.
+
+    Parameters
+    ----------
+    rate : float, default=0.25
+        Probability of masking an input, in [0, 1).
+    """
+
+    def __init__(self, rate=0.25):
+        self.rate = rate
+
+    def forward(self, X, training=False, rng=None):
+        self._mask = None
+        if not training or self.rate == 0:
+            return X
+        if sp.issparse(X):  # only ever the network's input: no gradient needed
+            X = X.copy()
+            X.data *= rng.random(X.nnz, dtype=self.dtype_) >= self.rate
+            return X
+        self._mask = rng.random(X.shape, dtype=self.dtype_) >= self.rate
+        return np.multiply(X, self._mask, out=self._buffer("A", X.shape))
+
+    def backward(self, dY, need_input_grad=True):
+        if not need_input_grad:
+            return None
+        if self._mask is not None:
+            dY *= self._mask
+        return dY
+
+
+class ActivityL1(Layer):
+    """Identity layer adding ``strength ‖A‖₁`` per row to the objective while training.
+
+    Its gradient, ``strength · sign(A)`` per row, is added to the incoming
+    gradient; like the data loss it is divided by the batch size, so the
+    penalty is a per-sample one (unit sample weights). Where the activations
+    can be exactly zero (a ReLU code), the penalty makes more of them zero.
+
+    Parameters
+    ----------
+    strength : float, default=1e-3
+        Weight of the penalty.
+    """
+
+    def __init__(self, strength=1e-3):
+        self.strength = strength
+
+    def forward(self, X, training=False, rng=None):
+        if training:
+            self._A = X
+        return X
+
+    def activity_loss(self):
+        """``strength Σ_rows ‖A‖₁`` for the last training batch."""
+        A = getattr(self, "_A", None)  # None before training and after release()
+        if A is None:
+            return 0.0
+        return self.strength * float(np.abs(A).sum(dtype=np.float64))
+
+    def backward(self, dY, need_input_grad=True):
+        A = self._A
+        step = self._buffer("sign", A.shape)
+        np.sign(A, out=step)
+        step *= self.dtype_.type(self.strength / A.shape[0])
+        dY += step
+        return dY
+
+
+# -- the estimator -------------------------------------------------------------------
+
+_DENOISING_KINDS = {"gaussian": GaussianNoise, "mask": MaskingNoise}
+_CHUNK = 4096  # rows per inference pass in score
+
+
+class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork):
+    """Autoencoder: a nonlinear, learned alternative to :class:`~sklearn.decomposition.PCA`.
+
+    The encoder maps ``X`` through ``hidden_layer_sizes`` to ``n_components``
+    codes; the decoder mirrors it back to ``n_features``. Training minimises
+    ``(Σ_i [loss(x_i, x̂_i) + sparsity ‖c_i‖₁] + alpha R(W)) / n`` with the
+    squared error ``½ ‖x̂ - x‖²`` (or, with ``output_activation="sigmoid"``, the
+    binary cross-entropy on the logits). With no hidden layer and identity
+    activations (the defaults) the code spans the principal subspace of ``X``.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Width of the code.
+    hidden_layer_sizes : array-like of int, default=()
+        Widths of the encoder's hidden layers, input side first; the decoder
+        uses them in reverse.
+    activation : str, Activation or list, default="relu"
+        Nonlinearity of the hidden layers (one per layer with a list); the
+        decoder mirrors it.
+    code_activation : str or Activation, default="identity"
+        Nonlinearity of the code layer. ``"relu"`` gives non-negative codes
+        that ``sparsity`` drives to exact zeros.
+    output_activation : {"identity", "sigmoid"}, default="identity"
+        ``"identity"``: squared-error reconstructions for any real data.
+        ``"sigmoid"`` (alias ``"logistic"``): reconstructions in (0, 1) fitted
+        with the binary cross-entropy, for data scaled to [0, 1].
+    tied_weights : bool, default=False
+        Use the transposed encoder weights in the decoder: half the weights.
+    denoising : None, float, tuple or Layer, default=None
+        Corruption of the input, applied only while training (``transform``
+        never corrupts): a float ``s`` or ``("gaussian", s)`` adds
+        ``N(0, s²)`` noise; ``("mask", r)`` sets each input to zero with
+        probability ``r``; a layer object (e.g. ``Dropout(0.2)``) is used as
+        it is. The target stays the clean input. Meant for mini-batch
+        solvers: a full-batch solver would see new noise at every evaluation.
+    sparsity : float, default=0.0
+        Strength of the L1 penalty on the code, per sample.
+    solver : str or optimizer, default="adam"
+        ``"adam"``, ``"sgd"``, ``"lbfgs"`` and every other optimizer of
+        :mod:`sklearn_dl.optimizers`, or an optimizer object.
+    alpha : float, default=1e-4
+        Strength of the weight penalty.
+    penalty : {"l2", "l1", "elasticnet"}, penalty object or None, default="l2"
+        The weight penalty ``R(W)``; biases are never penalised.
+    l1_ratio : float, default=0.5
+        Share of the L1 term for ``penalty="elasticnet"``.
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; ``"auto"`` means ``min(200, n_samples)``.
+    learning_rate : str or schedule, default="constant"
+        Learning-rate schedule of the mini-batch solvers.
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of the mini-batch solvers.
+    power_t : float, default=0.5
+        Exponent of the ``"invscaling"`` schedule.
+    max_iter : int, default=200
+        Epochs (mini-batch solvers) or iterations (full-batch solvers).
+    shuffle : bool, default=True
+        Shuffle the samples at every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seed for the initial weights, shuffling, corruption and validation split.
+    tol : float, default=1e-4
+        Smallest decrease of the loss (or increase of the validation score)
+        that counts as progress; the gradient tolerance of ``"lbfgs"``.
+    verbose : bool, default=False
+        Print the loss after every epoch.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution.
+    momentum : float, default=0.9
+        Momentum of ``solver="sgd"``.
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with ``solver="sgd"``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when the
+        validation score (the negative reconstruction error) stops improving.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Settings of ``solver="adam"``.
+    n_iter_no_change : int, default=10
+        Epochs without progress of at least ``tol`` before stopping.
+    max_fun : int, default=15000
+        Budget of loss evaluations of ``solver="lbfgs"``.
+    weight_init : str or Initializer, default="glorot_uniform"
+        Distribution of the initial weights.
+    callbacks : list of Callback or None, default=None
+        Extra callbacks, e.g. ``EarlyStopping`` or ``ReduceLROnPlateau``.
+
+    Attributes
+    ----------
+    encoder_ : list of Layer
+        The encoder's layers, input to code.
+    decoder_ : list of Layer
+        The decoder's layers, code to reconstruction logits.
+    reconstruction_error_ : float
+        Mean squared error of the reconstructions of the data given to the
+        last ``fit`` or ``partial_fit`` (without corruption).
+    n_iter_ : int
+        Epochs (mini-batch) or iterations (full batch) run.
+    loss_ : float
+        Objective at the last epoch.
+    loss_curve_ : list of float
+        Objective after each epoch.
+    history_ : dict of lists
+        ``loss``, ``lr`` and, with validation data, ``val_loss`` and ``val_score``.
+    network_ : Network
+        The whole network, corruption and code penalty included.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of str
+        Names of the features seen during ``fit``, when they are all strings.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : The linear, closed-form counterpart.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.neural_network import Autoencoder
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 2)) @ rng.standard_normal((2, 6))
+    >>> ae = Autoencoder(n_components=2, solver="lbfgs", random_state=0).fit(X)
+    >>> ae.transform(X).shape
+    (200, 2)
+    >>> bool(ae.reconstruction_error_ < 1e-4)
+    True
+    >>> ae.get_feature_names_out().tolist()
+    ['autoencoder0', 'autoencoder1']
+    """
+
+    _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS)), Activation, list],
+        "code_activation": [StrOptions(set(ACTIVATIONS)), Activation],
+        "output_activation": [StrOptions({"identity", "sigmoid", "logistic"})],
+        "tied_weights": ["boolean"],
+        "denoising": [None, Interval(Real, 0, None, closed="left"), tuple, Layer],
+        "sparsity": [Interval(Real, 0, None, closed="left")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(),
+        activation="relu",
+        code_activation="identity",
+        output_activation="identity",
+        tied_weights=False,
+        denoising=None,
+        sparsity=0.0,
+        solver="adam",
+        alpha=1e-4,
+        penalty="l2",
+        l1_ratio=0.5,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=1e-3,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        weight_init="glorot_uniform",
+        callbacks=None,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.code_activation = code_activation
+        self.output_activation = output_activation
+        self.tied_weights = tied_weights
+        self.denoising = denoising
+        self.sparsity = sparsity
+        self.solver = solver
+        self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.weight_init = weight_init
+        self.callbacks = callbacks
+
+    # -- fit ----------------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, validation_data=None):
+        """Learn the encoder and the decoder from ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; it is also the target.
+        y : None
+            Ignored.
+        validation_data : array-like of shape (n_val, n_features), default=None
+            Data to evaluate after every epoch (``val_loss``, ``val_score``),
+            used instead of a split when ``early_stopping=True``.
+
+        Returns
+        -------
+        self : object
+            The fitted autoencoder.
+        """
+        warm = self.warm_start and hasattr(self, "network_")
+        validation = None if validation_data is None else (validation_data, None)
+        self._fit(X, None, None, validation, incremental=False, reset=not warm)
+        self.reconstruction_error_ = -self.score(X)
+        return self
+
+    @available_if(is_stochastic)
+    def partial_fit(self, X, y=None):
+        """One epoch of the mini-batch solver over ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The updated autoencoder.
+        """
+        self._partial_fit(X, None)
+        self.reconstruction_error_ = -self.score(X)
+        return self
+
+    def _validate_xy(self, X, y, reset):
+        """Validate ``X``; it is its own target."""
+        X = self._validate_x(X, reset)
+        return X, X
+
+    def _validate_x(self, X, reset=False):
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+        )
+        return X.tocsr() if sp.issparse(X) and X.format == "csc" else X
+
+    def _encode_targets(self, y, dtype, reset, classes=None):
+        Y = y.toarray() if sp.issparse(y) else y
+        Y = np.asarray(Y, dtype=dtype)
+        if self._sigmoid_output() and Y.size and (Y.min() < 0 or Y.max() > 1):
+            raise ValueError(
+                f"output_activation={self.output_activation!r} reconstructs data in "
+                f"[0, 1], but X has values in [{Y.min():.3g}, {Y.max():.3g}]. Scale X "
+                "(e.g. sklearn.preprocessing.MinMaxScaler) or use "
+                "output_activation='identity'."
+            )
+        return Y
+
+    def _sigmoid_output(self):
+        return self.output_activation in ("sigmoid", "logistic")
+
+    def _make_loss(self):
+        return BinaryCrossEntropy() if self._sigmoid_output() else SquaredError()
+
+    def _solver_settings(self):
+        adam = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+        return {
+            "sgd": {"momentum": self.momentum, "nesterov": self.nesterovs_momentum},
+            "momentum": {"momentum": self.momentum},
+            "nesterov": {"momentum": self.momentum},
+            "adam": adam,
+            "adamw": adam,
+        }
+
+    # -- the network --------------------------------------------------------------------
+
+    def _layers(self, n_outputs):
+        """Corruption, encoder, code penalty, decoder; records where each part lies."""
+        sizes = self._hidden_sizes()
+        activations = self._hidden_activations(len(sizes))
+        corruption = self._corruption()
+        encoder = [
+            Dense(units, activation) for units, activation in zip(sizes, activations, strict=True)
+        ]
+        encoder.append(Dense(self.n_components, self.code_activation))
+        penalty = [ActivityL1(self.sparsity)] if self.sparsity > 0 else []
+        back_activations = [*reversed(activations), "identity"]
+        if self.tied_weights:
+            pairs = zip(reversed(encoder), back_activations, strict=True)
+            decoder = [TiedDense(source, activation) for source, activation in pairs]
+        else:
+            pairs = zip([*reversed(sizes), n_outputs], back_activations, strict=True)
+            decoder = [Dense(units, activation) for units, activation in pairs]
+        start = len(corruption)
+        self._encoder_slice = slice(start, start + len(encoder))
+        self._decoder_slice = slice(start + len(encoder) + len(penalty), None)
+        return [*corruption, *encoder, *penalty, *decoder]
+
+    def _hidden_sizes(self):
+        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes)).ravel()
+        if sizes.size and (sizes.dtype.kind not in "iu" or np.any(sizes < 1)):
+            raise ValueError(
+                "hidden_layer_sizes must be a sequence of positive integers; got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return [int(size) for size in sizes]
+
+    def _hidden_activations(self, n_hidden):
+        if not isinstance(self.activation, list):
+            return [self.activation] * n_hidden
+        if len(self.activation) != n_hidden:
+            raise ValueError(
+                f"activation has {len(self.activation)} entries, but there are "
+                f"{n_hidden} hidden layers; give one activation per hidden layer."
+            )
+        return list(self.activation)
+
+    def _corruption(self):
+        """The input-corruption layer ``denoising`` stands for, as a list of 0 or 1 layer."""
+        value = self.denoising
+        if value is None:
+            return []
+        if isinstance(value, Layer):
+            return [clone(value)]
+        if isinstance(value, Real):
+            value = ("gaussian", value)
+        kind, level = value if len(value) == 2 else (None, None)
+        valid = kind in _DENOISING_KINDS and isinstance(level, Real) and level >= 0
+        if not valid or (kind == "mask" and level >= 1):
+            raise ValueError(
+                "denoising must be None, a noise standard deviation s >= 0, "
+                "('gaussian', s), ('mask', r) with 0 <= r < 1, or a Layer; got "
+                f"{value!r}."
+            )
+        return [_DENOISING_KINDS[kind](float(level))] if level > 0 else []
+
+    @property
+    def encoder_(self):
+        return self.network_.layers[self._encoder_slice]
+
+    @property
+    def decoder_(self):
+        return self.network_.layers[self._decoder_slice]
+
+    @property
+    def _n_features_out(self):
+        return self.encoder_[-1].units
+
+    # -- transform ----------------------------------------------------------------------
+
+    def transform(self, X):
+        """Encode ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components)
+            The codes, in the dtype of the fitted network.
+        """
+        check_is_fitted(self, "network_")
+        return self._run(self.encoder_, self._validate_x(X))
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features)
+            The reconstructions.
+        """
+        check_is_fitted(self, "network_")
+        Z = check_array(X, dtype=[np.float64, np.float32])
+        if Z.shape[1] != self._n_features_out:
+            raise ValueError(
+                f"X has {Z.shape[1]} columns, but {type(self).__name__} decodes codes "
+                f"of {self._n_features_out} components."
+            )
+        return self.loss_function_.link(self._run(self.decoder_, Z))
+
+    def score(self, X, y=None):
+        """Negative mean squared reconstruction error of ``X`` (higher is better).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data to reconstruct.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            ``-mean((X - inverse_transform(transform(X)))²)``.
+        """
+        check_is_fitted(self, "network_")
+        X = self._validate_x(X)
+        total = 0.0
+        for start in range(0, X.shape[0], _CHUNK):  # bounded memory for large X
+            rows = slice(start, start + _CHUNK)
+            Z = self._run(self.network_.layers, X[rows])
+            total += self._squared_error_sum(X[rows], Z)
+        return -total / (X.shape[0] * X.shape[1]) if X.size else 0.0
+
+    def _run(self, layers, X):
+        """``X`` through ``layers`` in inference mode, in the network's dtype."""
+        if X.dtype != self.network_.dtype:
+            X = X.astype(self.network_.dtype)
+        for layer in layers:
+            X = layer.forward(X)
+        return X
+
+    def _squared_error_sum(self, Y, Z):
+        """``Σ (link(Z) - Y)²`` over every entry, in float64."""
+        residual = self.loss_function_.link(Z)
+        residual -= Y.toarray() if sp.issparse(Y) else Y
+        residual = residual.ravel()
+        return float(np.dot(residual, residual).astype(np.float64))
+
+    def _score_logits(self, Y, Z, sample_weight):
+        """Negative mean squared error of the reconstructions ``link(Z)`` of ``Y``.
+
+        The autoencoder takes no sample weights: ``sample_weight`` is always None.
+        """
+        return -self._squared_error_sum(Y, Z) / Y.size
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,611 @@
+"""Multi-layer perceptrons: the engine's network with hidden layers.
+
+Each hidden layer is ``Dense(units, activation)``, or with batch normalisation
+``Dense(units) → BatchNorm → Activation``, optionally followed by Gaussian
+noise and dropout; the output layer is linear and the loss owns the output
+nonlinearity. Every parameter of scikit-learn's ``MLPClassifier`` and
+``MLPRegressor`` keeps its name, default and meaning; the others are additions.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._available_if import available_if
+from sklearn.utils.validation import column_or_1d
+
+from ._base import is_stochastic
+from ._supervised import NetworkClassifier, NetworkRegressor
+from ._validation import Interval, StrOptions
+from .activations import ACTIVATIONS, Activation
+from .initializers import INITIALIZERS, Initializer, VarianceScaling, get_initializer
+from .layers import Activation as ActivationLayer
+from .layers import BatchNorm, Dense, Dropout, GaussianNoise
+from .losses import Loss, get_loss
+from .schedules import Constant
+
+_MLP_CONSTRAINTS = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [StrOptions(set(ACTIVATIONS)), Activation, list, tuple],
+    "power_t": [Interval(Real, 0, None, closed="left")],
+    "momentum": [Interval(Real, 0, 1, closed="both")],
+    "nesterovs_momentum": ["boolean"],
+    "beta_1": [Interval(Real, 0, 1, closed="left")],
+    "beta_2": [Interval(Real, 0, 1, closed="left")],
+    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    # A closed float interval, so that np.inf (never stop) is accepted as in scikit-learn.
+    "n_iter_no_change": [Interval(Real, 1, np.inf, closed="both")],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+    "max_fun": [Interval(Integral, 1, None, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+    "gaussian_noise": [Interval(Real, 0, None, closed="left"), list, tuple],
+    "batch_norm": ["boolean"],
+    "weight_init": [StrOptions({"auto", *INITIALIZERS}), Initializer],
+}
+
+# scikit-learn ignores these schedule names unless solver="sgd" (adam keeps a
+# constant rate); so do we, to keep the meaning of existing code and grids.
+_SGD_ONLY_SCHEDULES = ("invscaling", "adaptive")
+
+
+class _BaseMLP:
+    """What both perceptrons share: the hidden layers and scikit-learn's attributes."""
+
+    # -- the network ----------------------------------------------------------------
+
+    def _layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if np.ndim(sizes) == 0 else list(sizes)
+        if any(not isinstance(s, Integral | np.integer) or s < 1 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers; got {self.hidden_layer_sizes!r}."
+            )
+        return [int(s) for s in sizes]
+
+    def _hidden_layers(self):
+        sizes = self._layer_sizes()
+        activations = _per_layer(self.activation, len(sizes), "activation")
+        rates = _per_layer(self.dropout, len(sizes), "dropout")
+        if any(not 0 <= rate < 1 for rate in rates):
+            raise ValueError(f"dropout rates must be in [0, 1); got {self.dropout!r}.")
+        input_std, hidden_std = self._noise_levels()
+        layers = [GaussianNoise(input_std)] if input_std else []
+        for units, activation, rate in zip(sizes, activations, rates, strict=True):
+            if self.batch_norm:
+                # momentum 0.9: running statistics settle within tens of steps, as
+                # short fits with one batch per epoch need.
+                layers += [Dense(units), BatchNorm(momentum=0.9), ActivationLayer(activation)]
+            else:
+                layers.append(Dense(units, activation))
+            if hidden_std:
+                layers.append(GaussianNoise(hidden_std))
+            if rate:
+                layers.append(Dropout(rate))
+        return layers
+
+    def _noise_levels(self):
+        """``(input std, hidden std)`` from ``gaussian_noise``."""
+        noise = self.gaussian_noise
+        if np.ndim(noise) == 0:
+            return float(noise), 0.0
+        if len(noise) != 2 or min(noise) < 0:
+            raise ValueError(
+                "gaussian_noise must be a non-negative float (input noise) or a pair "
+                f"(input std, hidden std); got {noise!r}."
+            )
+        return float(noise[0]), float(noise[1])
+
+    def _initializer(self):
+        if self.weight_init != "auto":
+            return get_initializer(self.weight_init)
+        logistic = isinstance(self.activation, str) and self.activation in ("logistic", "sigmoid")
+        return _ScikitLearnInit(scale=1 / 3 if logistic else 1.0)
+
+    # -- the solver -----------------------------------------------------------------
+
+    def _solver_settings(self):
+        adam = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+        return {
+            "sgd": {"momentum": self.momentum, "nesterov": self.nesterovs_momentum},
+            "momentum": {"momentum": self.momentum, "nesterov": False},
+            "nesterov": {"momentum": self.momentum, "nesterov": True},
+            "adam": adam,
+            "adamw": adam,
+        }
+
+    def _start_solver(self):
+        super()._start_solver()
+        if _is_name(self.solver, "adam") and _is_name(self.learning_rate, *_SGD_ONLY_SCHEDULES):
+            self.schedule_ = Constant()
+            self.schedule_.start(self.learning_rate_init, self.max_iter)
+
+    # -- scikit-learn's fitted attributes ----------------------------------------------
+
+    @property
+    def coefs_(self):
+        """Weight matrices, shape (n_in, n_out) per layer: views into the parameters."""
+        return [layer.W_ for layer in self.network_.dense_layers()]
+
+    @coefs_.setter
+    def coefs_(self, values):
+        _assign([layer.W_ for layer in self.network_.dense_layers()], values, "coefs_")
+
+    @property
+    def intercepts_(self):
+        """Bias vectors, shape (n_out,) per layer: views into the parameters."""
+        return [layer.b_ for layer in self.network_.dense_layers()]
+
+    @intercepts_.setter
+    def intercepts_(self, values):
+        _assign([layer.b_ for layer in self.network_.dense_layers()], values, "intercepts_")
+
+    @property
+    def n_layers_(self):
+        """Input layer, hidden layers and output layer."""
+        return len(self.network_.dense_layers()) + 1
+
+
+class _ScikitLearnInit(VarianceScaling):
+    """scikit-learn's MLP initialisation: weights *and* biases uniform on ``[-b, b]``.
+
+    ``b = sqrt(6 / (fan_in + fan_out))`` (Glorot's), or ``sqrt(2 / (fan_in + fan_out))``
+    (``scale=1/3``) for the logistic activation. Spread-out biases matter for
+    ReLU units on inputs that are not centred: with zero biases every unit's
+    hyperplane passes through the origin.
+    """
+
+    def __init__(self, scale=1.0, mode="fan_avg", distribution="uniform"):
+        super().__init__(scale, mode, distribution)
+
+    def sample_bias(self, shape, rng, dtype):
+        """Biases of a layer whose weights have ``shape`` (fan_in, fan_out)."""
+        fan_in, fan_out = shape
+        bound = np.sqrt(6.0 * self.scale / (fan_in + fan_out))
+        return rng.uniform(-bound, bound, size=fan_out).astype(dtype, copy=False)
+
+
+def _is_name(value, *names):
+    return isinstance(value, str) and value in names
+
+
+def _per_layer(value, n_layers, name):
+    """``value`` repeated for every hidden layer, or a list checked to have one per layer."""
+    if isinstance(value, list | tuple):
+        if len(value) != n_layers:
+            raise ValueError(
+                f"{name} has {len(value)} entries but there are {n_layers} hidden "
+                f"layers; give one value, or one per hidden layer."
+            )
+        return list(value)
+    return [value] * n_layers
+
+
+def _assign(arrays, values, name):
+    values = list(values)
+    shapes = [a.shape for a in arrays]
+    if [np.shape(v) for v in values] != shapes:
+        raise ValueError(
+            f"{name} must be a list of arrays of shapes {shapes}; got "
+            f"{[np.shape(v) for v in values]}."
+        )
+    for array, value in zip(arrays, values, strict=True):
+        array[...] = value
+
+
+_PARAMETERS_DOC = """
+    hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
+        Width of each hidden layer. ``()`` gives no hidden layer: the linear
+        (regressor) or logistic (classifier) model.
+    activation : str, Activation or list, default="relu"
+        Nonlinearity of the hidden layers: ``"identity"``, ``"logistic"``,
+        ``"tanh"``, ``"relu"`` (scikit-learn's), ``"leaky_relu"``, ``"elu"``,
+        ``"selu"``, ``"gelu"``, ``"softplus"``, ``"swish"``, an
+        :class:`~sklearn_dl.activations.Activation` object, or a list with one
+        per hidden layer.
+    solver : str or optimizer, default="adam"
+        ``"adam"``, ``"sgd"`` (with ``momentum`` and ``nesterovs_momentum``),
+        ``"lbfgs"`` as in scikit-learn; also ``"momentum"``, ``"nesterov"``,
+        ``"adagrad"``, ``"adadelta"``, ``"rmsprop"``, ``"adamw"`` (mini-batch),
+        ``"cg"``, ``"newton-cg"`` (full batch), or an optimizer object such as
+        ``RMSProp(rho=0.95)``, whose own settings then apply.
+    alpha : float, default=0.0001
+        Strength of the penalty. The objective is
+        ``(Σ s_i loss_i + alpha R(W)) / Σ s_i`` whatever the solver and the
+        batch size: with ``R = ½‖W‖²`` it is scikit-learn's documented "L2
+        term divided by the sample size". (scikit-learn's mini-batch solvers
+        divide it by the batch size instead, which regularises more.)
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; ``"auto"`` means ``min(200, n_samples)``.
+    learning_rate : str or schedule, default="constant"
+        Learning-rate schedule: ``"constant"``, ``"invscaling"`` (uses
+        ``power_t``), ``"adaptive"`` (divide by 5 on each plateau), as in
+        scikit-learn, where these apply to ``solver="sgd"`` only and ``"adam"``
+        keeps a constant rate (so here too); ``"step"``, ``"exponential"``,
+        ``"cosine"``, ``"warmup"`` or a schedule object apply to every
+        mini-batch solver.
+    learning_rate_init : float, default=0.001
+        Initial learning rate of the mini-batch solvers.
+    power_t : float, default=0.5
+        Exponent of ``learning_rate="invscaling"``.
+    max_iter : int, default=200
+        Epochs (mini-batch solvers) or iterations (full-batch solvers).
+    shuffle : bool, default=True
+        Shuffle the samples at every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seed for the initial weights, shuffling, the validation split, dropout
+        and noise.
+    tol : float, default=1e-4
+        Mini-batch: the smallest decrease of the loss (or increase of the
+        validation score with ``early_stopping``) that counts as progress.
+        Full batch: the gradient tolerance.
+    verbose : bool, default=False
+        Print the loss after every epoch.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution.
+    momentum : float, default=0.9
+        Momentum of ``solver="sgd"`` (and ``"momentum"``, ``"nesterov"``).
+    nesterovs_momentum : bool, default=True
+        Nesterov's form for ``solver="sgd"``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified for
+        single-label classification), stop when the validation score has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs, and restore the
+        best weights. Mini-batch solvers; ignored by ``partial_fit``.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Moment decays of ``solver="adam"`` (and ``"adamw"``).
+    epsilon : float, default=1e-8
+        Stability constant of ``solver="adam"`` (and ``"adamw"``).
+    n_iter_no_change : int, default=10
+        Epochs without progress of at least ``tol`` before stopping.
+    max_fun : int, default=15000
+        Budget of loss evaluations of the full-batch solvers.
+    dropout : float or list of float, default=0.0
+        Probability of dropping each hidden unit while training; one rate, or
+        one per hidden layer.
+    gaussian_noise : float or (float, float), default=0.0
+        Standard deviation of Gaussian noise added while training to the
+        inputs, or a pair ``(input std, hidden std)`` to also add noise after
+        every hidden layer.
+    batch_norm : bool, default=False
+        Batch-normalise every hidden layer before its activation; running
+        statistics are used at predict time.
+    weight_init : str or Initializer, default="auto"
+        Initial weights: ``"glorot"``, ``"he"``, ``"lecun"`` (uniform; also
+        ``"*_normal"``), an initializer object, or ``"auto"``, scikit-learn's
+        scale (Glorot uniform; ``sqrt(2 / (fan_in + fan_out))`` bounds for the
+        logistic activation). Biases start at zero.
+    penalty : {"l2", "l1", "elasticnet"}, Penalty or None, default="l2"
+        The regulariser ``R(W)`` of the weights (never the biases).
+    l1_ratio : float, default=0.5
+        Share of the L1 term for ``penalty="elasticnet"``.
+    callbacks : list of Callback or None, default=None
+        Extra callbacks, e.g. ``EarlyStopping(monitor="val_loss", patience=5)``
+        or ``ReduceLROnPlateau()``; cloned at every ``fit``."""
+
+_ATTRIBUTES_DOC = """
+    loss_ : float
+        Objective at the last epoch (or iteration).
+    best_loss_ : float or None
+        Smallest objective reached; ``None`` with ``early_stopping``.
+    loss_curve_ : list of float
+        Objective after each epoch (or iteration).
+    validation_scores_ : list of float or None
+        Validation score after each epoch with ``early_stopping`` (or
+        ``validation_data``), else ``None``.
+    best_validation_score_ : float or None
+        Best validation score, or ``None``.
+    t_ : int
+        Training samples seen by the solver.
+    coefs_ : list of ndarray of shape (n_in, n_out)
+        Weight matrix of each layer (views: writing into them changes the model).
+    intercepts_ : list of ndarray of shape (n_out,)
+        Bias vector of each layer.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
+    n_iter_ : int
+        Epochs (or iterations) run.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of outputs.
+    out_activation_ : str
+        Output nonlinearity, owned by the loss.
+    history_ : dict of lists
+        ``loss`` and ``lr`` per epoch and, with validation data, ``val_loss``
+        and ``val_score``."""
+
+
+class MLPClassifier(_BaseMLP, NetworkClassifier):
+    """Multi-layer perceptron classifier, a drop-in for scikit-learn's ``MLPClassifier``.
+
+    Minimises ``(Σ s_i log_loss(y_i, f(x_i)) + alpha R(W)) / Σ s_i``: a
+    sigmoid output for two classes and per label for multilabel ``y``
+    (indicator matrix), a softmax for more classes.
+
+    Parameters
+    ----------"""
+
+    __doc__ += (
+        _PARAMETERS_DOC
+        + """
+    class_weight : dict, "balanced" or None, default=None
+        Weights multiplying the sample weights of each class (single-label ``y``).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (column indices for multilabel ``y``)."""
+        + _ATTRIBUTES_DOC
+        + """
+
+    See Also
+    --------
+    MLPRegressor : The regressor on the same network.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn_dl.neural_network import MLPClassifier
+    >>> X, y = make_classification(n_samples=200, random_state=0)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(32,), dropout=0.1, learning_rate_init=0.01,
+    ...                     random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape, [c.shape for c in clf.coefs_]
+    ((2, 2), [(20, 32), (32, 1)])
+    >>> bool(clf.score(X, y) > 0.95), len(clf.history_["loss"]) == clf.n_iter_
+    (True, True)
+    """
+    )
+
+    _parameter_constraints = {
+        **NetworkClassifier._parameter_constraints,
+        **_MLP_CONSTRAINTS,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+    _multilabel = True
+    _single_class = True  # scikit-learn's MLP predicts the one class it saw
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        gaussian_noise=0.0,
+        batch_norm=False,
+        weight_init="auto",
+        penalty="l2",
+        l1_ratio=0.5,
+        class_weight=None,
+        callbacks=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.gaussian_noise = gaussian_noise
+        self.batch_norm = batch_norm
+        self.weight_init = weight_init
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.class_weight = class_weight
+        self.callbacks = callbacks
+
+    @available_if(is_stochastic)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch of the mini-batch solver over ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Its labels (an indicator matrix for multilabel classification).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        classes : array-like of shape (n_classes,), default=None
+            Every label, required on the first call.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        if not hasattr(self, "network_") and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        return self._partial_fit(X, y, sample_weight, classes=classes)
+
+
+class MLPRegressor(_BaseMLP, NetworkRegressor):
+    """Multi-layer perceptron regressor, a drop-in for scikit-learn's ``MLPRegressor``.
+
+    Minimises ``(Σ s_i loss(y_i, f(x_i)) + alpha R(W)) / Σ s_i``, the loss
+    summed over the outputs of multi-output ``y``.
+
+    Parameters
+    ----------
+    loss : {"squared_error", "poisson", "absolute_error", "huber"} or Loss, \
+default="squared_error"
+        ``½ r²`` (scikit-learn's), the Poisson deviance with a log link
+        (scikit-learn's), ``|r|``, or Huber's loss with ``delta=1``; a loss
+        object such as ``Huber(delta=0.5)`` sets its own parameters."""
+
+    __doc__ += (
+        _PARAMETERS_DOC
+        + """
+
+    Attributes
+    ----------"""
+        + _ATTRIBUTES_DOC
+        + """
+
+    See Also
+    --------
+    MLPClassifier : The classifier on the same network.
+
+    Notes
+    -----
+    For several outputs the losses are summed over outputs, which is the
+    gradient scikit-learn follows; its reported ``loss_`` is the mean over
+    outputs instead (smaller by the number of outputs). Its Poisson ``loss_``
+    also includes the constant ``y log y - y``, which ours leaves out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.neural_network import MLPRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-2, 2, size=(200, 2))
+    >>> y = np.sin(X[:, 0]) + 0.5 * X[:, 1] ** 2
+    >>> reg = MLPRegressor(hidden_layer_sizes=(16,), solver="lbfgs", max_iter=1000,
+    ...                    random_state=0).fit(X, y)
+    >>> bool(reg.score(X, y) > 0.99)
+    True
+    """
+    )
+
+    _parameter_constraints = {
+        **NetworkRegressor._parameter_constraints,
+        **_MLP_CONSTRAINTS,
+        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"}), Loss],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        gaussian_noise=0.0,
+        batch_norm=False,
+        weight_init="auto",
+        penalty="l2",
+        l1_ratio=0.5,
+        callbacks=None,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.gaussian_noise = gaussian_noise
+        self.batch_norm = batch_norm
+        self.weight_init = weight_init
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.callbacks = callbacks
+
+    def _make_loss(self):
+        # ``epsilon`` is Adam's here, so Huber's delta comes from a loss object.
+        return get_loss(self.loss)
+
+    def _encode_targets(self, y, dtype, reset, classes=None):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # scikit-learn's MLP predicts 1-D then
+        return super()._encode_targets(y, dtype, reset, classes)
+
+    @available_if(is_stochastic)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch of the mini-batch solver over ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Its targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._partial_fit(X, y, sample_weight)

@@ -1,0 +1,785 @@
+"""k-nearest-neighbours classification and regression.
+
+:class:`KNeighborsClassifier` and :class:`KNeighborsRegressor` take the
+parameters of scikit-learn's estimators of the same names, with the same
+meanings, and return the same neighbours. Low-dimensional Minkowski searches
+use :class:`scipy.spatial.cKDTree`; the others compare every query with every
+fitted point, in chunks, by a single-precision matrix product whose rounding
+error is bounded, followed by an exact re-ranking of the few candidates (see
+``sklearn_dl/_knn_search.py``).
+"""
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn import get_config
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import DataConversionWarning
+from sklearn.metrics import DistanceMetric
+from sklearn.neighbors import VALID_METRICS, VALID_METRICS_SPARSE
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+
+from sklearn_dl import _knn_search as search
+from sklearn_dl._validation import (
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    check_is_fitted,
+    validate_data,
+)
+
+__all__ = ["KNeighborsClassifier", "KNeighborsRegressor"]
+
+_ALL_METRICS = set().union(*VALID_METRICS.values())
+
+
+def _effective_metric(metric, p, metric_params):
+    """The metric and keyword arguments a search uses, named as scikit-learn does.
+
+    ``minkowski`` becomes ``manhattan``, ``euclidean`` or ``chebyshev`` for
+    ``p`` of 1, 2 or infinity without weights ``w``; a ``p`` in
+    ``metric_params`` overrides the ``p`` parameter.
+    """
+    params = dict(metric_params or {})
+    if metric != "minkowski":
+        return metric, params
+    p = params.pop("p", 2 if p is None else p)
+    w = params.pop("w", None)
+    if w is None and p in (1, 2, np.inf):
+        return {1: "manhattan", 2: "euclidean", np.inf: "chebyshev"}[p], params
+    return "minkowski", {**params, "p": p, "w": w}
+
+
+def _neighbor_weights(dist, weights):
+    """Weights of each query's neighbours, or None when they are uniform.
+
+    ``"distance"`` weighs a neighbour by ``1 / d``; a query at distance zero
+    from some fitted points takes those exact matches only, each with weight 1.
+    """
+    if weights is None or (isinstance(weights, str) and weights == "uniform"):
+        return None
+    if isinstance(weights, str):
+        with np.errstate(divide="ignore"):
+            w = 1.0 / dist
+        exact = dist == 0
+        hit = exact.any(axis=1)
+        w[hit] = exact[hit]
+        return w
+    w = np.asarray(weights(dist), dtype=np.float64)
+    if w.shape != dist.shape:
+        raise ValueError(
+            f"The weights callable returned an array of shape {w.shape}; it must "
+            f"return one weight per neighbour, shape {dist.shape}."
+        )
+    if np.any(np.all(w == 0, axis=1)):
+        raise ValueError(
+            "The weights callable gave zero weight to every neighbour of some "
+            "sample; change `weights` so that each sample keeps a non-zero weight."
+        )
+    return w
+
+
+def _appendable(estimator):
+    """``partial_fit`` exists unless the data is a precomputed distance matrix."""
+    if estimator.metric == "precomputed":
+        raise AttributeError(
+            "partial_fit is not available with metric='precomputed': new rows "
+            "would need distances to every sample; call fit with the whole matrix."
+        )
+    return True
+
+
+class _KNeighborsBase(BaseEstimator):
+    """Fitting, validation and neighbour search shared by both estimators."""
+
+    _parameter_constraints: dict = {
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "weights": [StrOptions({"uniform", "distance"}), callable, None],
+        "algorithm": [StrOptions({"auto", "ball_tree", "kd_tree", "brute"})],
+        "leaf_size": [Interval(Integral, 1, None, closed="left")],
+        "p": [Interval(Real, 0, None, closed="right"), None],
+        "metric": [StrOptions(_ALL_METRICS), callable, DistanceMetric],
+        "metric_params": [dict, None],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        n_neighbors=5,
+        *,
+        weights="uniform",
+        algorithm="auto",
+        leaf_size=30,
+        p=2,
+        metric="minkowski",
+        metric_params=None,
+        n_jobs=None,
+    ):
+        self.n_neighbors = n_neighbors
+        self.weights = weights
+        self.algorithm = algorithm
+        self.leaf_size = leaf_size
+        self.p = p
+        self.metric = metric
+        self.metric_params = metric_params
+        self.n_jobs = n_jobs
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.pairwise = self.metric == "precomputed"
+        tags.input_tags.positive_only = tags.input_tags.pairwise
+        tags.input_tags.allow_nan = self.metric == "nan_euclidean"
+        tags.target_tags.multi_output = True
+        return tags
+
+    # -- fitting -------------------------------------------------------------
+
+    def _validate_X(self, X, y="no_validation", reset=True):
+        """Validate ``X`` (and ``y`` when given) as scikit-learn's estimators do."""
+        precomputed = self.metric == "precomputed"
+        kwargs = dict(
+            accept_sparse="csr",
+            dtype=np.float64 if precomputed else (np.float64, np.float32),
+            ensure_all_finite="allow-nan" if self.metric == "nan_euclidean" else True,
+            reset=reset,
+        )
+        no_y = isinstance(y, str) and y == "no_validation"
+        if no_y:
+            X = validate_data(self, X, **kwargs)
+        else:
+            numeric = isinstance(self, RegressorMixin)
+            X, y = validate_data(self, X, y, multi_output=True, y_numeric=numeric, **kwargs)
+        if precomputed and (X.data if sp.issparse(X) else X).min(initial=0) < 0:
+            raise ValueError(
+                "Negative values in data passed to a precomputed distance matrix; "
+                "distances must be non-negative."
+            )
+        return X if no_y else (X, y)
+
+    def _fit_data(self, X):
+        """Resolve the metric, then store ``X`` and build the search index."""
+        if self.metric == "precomputed" and X.shape[0] != X.shape[1]:
+            raise ValueError(
+                "With metric='precomputed', X must be a square distance matrix "
+                f"between the training samples; got shape {X.shape}."
+            )
+        self.effective_metric_, self.effective_metric_params_ = _effective_metric(
+            self.metric, self.p, self.metric_params
+        )
+        if self.metric_params and "p" in self.metric_params and self.p is not None:
+            warnings.warn(
+                "Parameter p is found in metric_params. The corresponding "
+                "parameter from __init__ is ignored.",
+                SyntaxWarning,
+                stacklevel=3,
+            )
+        self._check_metric(X)
+        self._fit_parts = [X]
+        self.n_samples_fit_ = X.shape[0]
+        self._build_index()
+
+    def _check_metric(self, X):
+        """Reject a metric the chosen algorithm or sparse input cannot take."""
+        algorithm, metric = self.algorithm, self.metric
+        if algorithm == "kd_tree" and callable(metric):
+            raise ValueError("algorithm='kd_tree' does not take a callable metric.")
+        valid = VALID_METRICS.get(algorithm, _ALL_METRICS)
+        if isinstance(metric, str) and metric not in valid:
+            raise ValueError(
+                f"Metric {metric!r} is not valid for algorithm={algorithm!r}; "
+                f"valid metrics are {sorted(valid)}, or a callable."
+            )
+        name = self.effective_metric_
+        valid = VALID_METRICS_SPARSE["brute"]
+        if sp.issparse(X) and isinstance(name, str) and name not in valid:
+            raise ValueError(
+                f"Metric {name!r} is not valid for sparse input; valid metrics "
+                f"are {sorted(valid)}, or a callable."
+            )
+
+    def _choose_algorithm(self, X):
+        """``kd_tree``, ``ball_tree`` or ``brute``, as scikit-learn would choose."""
+        metric, params = self.effective_metric_, self.effective_metric_params_
+        p = search.minkowski_p(metric, params) if isinstance(metric, str) else None
+        algorithm = self.algorithm
+        if sp.issparse(X):
+            if algorithm in ("kd_tree", "ball_tree"):
+                warnings.warn("cannot use tree with sparse input: using brute force", stacklevel=4)
+            return "brute"
+        if algorithm == "auto":
+            small = X.shape[1] <= 15 and self.n_neighbors < X.shape[0] // 2
+            tree_ok = metric != "precomputed" and (p is None or p >= 1)
+            tree_ok = tree_ok and (callable(metric) or metric in VALID_METRICS["ball_tree"])
+            algorithm = "kd_tree" if small and tree_ok else "brute"
+        if algorithm != "brute" and p is not None and p < 1:
+            raise ValueError(
+                f"algorithm={algorithm!r} does not support 0 < p < 1 for the "
+                f"Minkowski metric (p={p}); set p >= 1 or algorithm='brute'."
+            )
+        return algorithm
+
+    def _build_index(self):
+        """Join appended data and build the index for the current algorithm."""
+        parts = self._fit_parts
+        if len(parts) > 1:
+            sparse = sp.issparse(parts[0])
+            joined = sp.csr_array(sp.vstack(parts)) if sparse else np.concatenate(parts)
+            self._fit_parts = [joined]
+        X = self._fit_X = self._fit_parts[0]
+        self._fit_method = self._choose_algorithm(X)
+        metric, params = self.effective_metric_, self.effective_metric_params_
+        if self._fit_method != "brute" and search.tree_supports(metric, params):
+            p = search.minkowski_p(metric, params)
+            self._index = search.TreeIndex(X, p, self.leaf_size, params.get("w"))
+        else:
+            self._index = _brute_index(X, metric, params)
+
+    def _append(self, X):
+        """Add fitted samples; the index is rebuilt at the next search."""
+        if sp.issparse(X) != sp.issparse(self._fit_parts[0]):
+            X = sp.csr_array(X) if sp.issparse(self._fit_parts[0]) else X.toarray()
+        self._fit_parts.append(X)
+        self.n_samples_fit_ += X.shape[0]
+        self._index = None
+
+    # -- searching -----------------------------------------------------------
+
+    def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
+        """Find the k nearest fitted samples of each query.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), or \
+(n_queries, n_samples_fit) if metric='precomputed', default=None
+            The queries. If None, the neighbours of every fitted sample,
+            which is then not its own neighbour.
+        n_neighbors : int, default=None
+            Number of neighbours; defaults to the ``n_neighbors`` parameter.
+        return_distance : bool, default=True
+            Whether to return the distances.
+
+        Returns
+        -------
+        neigh_dist : ndarray of shape (n_queries, n_neighbors)
+            Distances to the neighbours, nearest first. Only returned if
+            ``return_distance=True``.
+        neigh_ind : ndarray of shape (n_queries, n_neighbors)
+            Indices of the neighbours among the fitted samples.
+
+        Examples
+        --------
+        >>> from sklearn_dl.neighbors import KNeighborsRegressor
+        >>> knn = KNeighborsRegressor(n_neighbors=1).fit([[0.0], [1.0], [3.0]], [0, 1, 2])
+        >>> knn.kneighbors([[2.6]])
+        (array([[0.4]]), array([[2]]))
+        """
+        check_is_fitted(self)
+        k = self.n_neighbors if n_neighbors is None else n_neighbors
+        if not isinstance(k, Integral) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"n_neighbors must be a positive integer; got {k!r}.")
+        if X is not None:
+            X = self._validate_X(X, reset=False)
+        available = self.n_samples_fit_ - (X is None)
+        if k > available:
+            rule = "n_neighbors < n_samples_fit" if X is None else ("n_neighbors <= n_samples_fit")
+            raise ValueError(
+                f"Expected {rule}, but n_neighbors = {k}, n_samples_fit = "
+                f"{self.n_samples_fit_}, n_samples = "
+                f"{self.n_samples_fit_ if X is None else X.shape[0]}."
+            )
+        dist, ind = self._search(X, k)
+        return (dist, ind) if return_distance else ind
+
+    def _search(self, X, k):
+        if self._index is None:
+            self._build_index()
+        return self._index.query(X, k, n_jobs=self.n_jobs, exclude_self=X is None)
+
+    def kneighbors_graph(self, X=None, n_neighbors=None, mode="connectivity"):
+        """Sparse graph linking each query to its k nearest fitted samples.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), \
+default=None
+            The queries; None for the fitted samples (each not its own
+            neighbour).
+        n_neighbors : int, default=None
+            Number of neighbours; defaults to the ``n_neighbors`` parameter.
+        mode : {'connectivity', 'distance'}, default='connectivity'
+            Edge values: ones, or the distances.
+
+        Returns
+        -------
+        graph : sparse matrix of shape (n_queries, n_samples_fit)
+            CSR matrix; ``graph[i, j]`` is the edge from query ``i`` to fitted
+            sample ``j``.
+
+        Examples
+        --------
+        >>> from sklearn_dl.neighbors import KNeighborsRegressor
+        >>> knn = KNeighborsRegressor(n_neighbors=1).fit([[0.0], [1.0], [3.0]], [0, 1, 2])
+        >>> knn.kneighbors_graph([[0.2], [2.9]], mode="distance").toarray().round(2)
+        array([[0.2, 0. , 0. ],
+               [0. , 0. , 0.1]])
+        """
+        if mode not in ("connectivity", "distance"):
+            raise ValueError(f"mode must be 'connectivity' or 'distance'; got {mode!r}.")
+        dist, ind = self.kneighbors(X, n_neighbors)
+        n_queries, k = ind.shape
+        data = dist.ravel() if mode == "distance" else np.ones(n_queries * k)
+        indptr = np.arange(0, n_queries * k + 1, k)
+        graph = sp.csr_array((data, ind.ravel(), indptr), shape=(n_queries, self.n_samples_fit_))
+        return graph if get_config()["sparse_interface"] == "sparray" else sp.csr_matrix(graph)
+
+    def _neighbors_and_weights(self, X):
+        """Neighbour indices of the queries and their weights (None: uniform)."""
+        dist, ind = self.kneighbors(X)
+        return ind, _neighbor_weights(dist, self.weights)
+
+
+def _brute_index(X, metric, params):
+    """The brute-force index (or sparse graph) for this metric and data."""
+    if metric == "precomputed":
+        if sp.issparse(X):
+            return search.GraphIndex(X)
+        return search.BruteIndex(search.PrecomputedSource(X))
+    kinds = {
+        "euclidean": "euclidean",
+        "l2": "euclidean",
+        "sqeuclidean": "sqeuclidean",
+        "cosine": "cosine",
+    }
+    if isinstance(metric, str) and metric in kinds:
+        return search.BruteIndex(search.DotSource(X, kinds[metric]))
+    p = search.minkowski_p(metric, params) if isinstance(metric, str) else None
+    if p is not None and not sp.issparse(X):
+        return search.BruteIndex(search.CdistSource(X, p, params.get("w")))
+    return search.BruteIndex(search.PairwiseSource(X, metric, params))
+
+
+class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
+    """Classifier by a vote among the k nearest training samples.
+
+    A query's class scores are the summed weights of its neighbours in each
+    class; :meth:`predict_proba` normalises them and :meth:`predict` takes
+    the largest (ties go to the first class in ``classes_``).
+
+    Parameters
+    ----------
+    n_neighbors : int, default=5
+        Number of neighbours that vote.
+    weights : {'uniform', 'distance'}, callable or None, default='uniform'
+        ``'uniform'`` (or None): equal votes. ``'distance'``: votes weighted
+        by ``1 / d``; a query at distance zero from some training samples
+        takes the votes of those exact matches only. A callable maps the
+        array of distances of shape (n_queries, n_neighbors) to weights of
+        the same shape.
+    algorithm : {'auto', 'ball_tree', 'kd_tree', 'brute'}, default='auto'
+        Search method; every choice returns the exact neighbours.
+        ``'kd_tree'`` and ``'ball_tree'`` use a kd-tree for Minkowski
+        metrics with ``p >= 1`` and an exact brute-force search otherwise;
+        ``'auto'`` picks a tree for at most 15 features and
+        ``n_neighbors < n_samples / 2``, and brute force otherwise.
+    leaf_size : int, default=30
+        Number of points in a leaf of the tree.
+    p : float, default=2
+        Power of the Minkowski metric: 1 is manhattan, 2 euclidean.
+    metric : str, callable or DistanceMetric, default='minkowski'
+        Distance: 'minkowski', 'euclidean', 'manhattan', 'chebyshev',
+        'cosine', any other name scikit-learn's neighbours accept, a callable
+        on two 1-D arrays, or 'precomputed' (``X`` is then a distance
+        matrix, dense or a sparse graph).
+    metric_params : dict, default=None
+        Extra keyword arguments of the metric (such as ``w`` for weighted
+        Minkowski).
+    n_jobs : int, default=None
+        Threads of a search. For the tree, None means one. For brute force,
+        None means as many as the BLAS library uses.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,) or list of such arrays
+        Class labels, one array per output.
+    effective_metric_ : str or callable
+        The metric used, e.g. 'euclidean' for 'minkowski' with ``p=2``.
+    effective_metric_params_ : dict
+        Its keyword arguments.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen during fit, when ``X`` has string column names.
+    n_samples_fit_ : int
+        Number of training samples.
+    outputs_2d_ : bool
+        Whether ``y`` had several columns.
+
+    See Also
+    --------
+    KNeighborsRegressor : Regression by the k nearest neighbours.
+
+    Examples
+    --------
+    >>> from sklearn_dl.neighbors import KNeighborsClassifier
+    >>> X, y = [[0], [1], [2], [3]], [0, 0, 1, 1]
+    >>> clf = KNeighborsClassifier(n_neighbors=3).fit(X, y)
+    >>> clf.predict([[1.1]])
+    array([0])
+    >>> clf.predict_proba([[0.9]]).round(3)
+    array([[0.667, 0.333]])
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    def fit(self, X, y):
+        """Store the training samples and their labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
+(n_samples, n_samples) if metric='precomputed'
+            Training samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (numbers or strings).
+
+        Returns
+        -------
+        self : KNeighborsClassifier
+            The fitted classifier.
+
+        Examples
+        --------
+        >>> from sklearn_dl.neighbors import KNeighborsClassifier
+        >>> KNeighborsClassifier(n_neighbors=1).fit([[0], [1]], ["a", "b"]).classes_
+        array(['a', 'b'], dtype='<U1')
+        """
+        return self._fit(X, y, classes=None)
+
+    @available_if(_appendable)
+    def partial_fit(self, X, y, classes=None):
+        """Append training samples; the first call fits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            New training samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Their labels.
+        classes : array-like of shape (n_classes,) or list of them, default=None
+            Every label that may appear (one array per output), so that
+            ``classes_`` and the columns of :meth:`predict_proba` are complete
+            from the first call. Labels seen later are added otherwise.
+
+        Returns
+        -------
+        self : KNeighborsClassifier
+            The updated classifier.
+
+        Examples
+        --------
+        >>> from sklearn_dl.neighbors import KNeighborsClassifier
+        >>> clf = KNeighborsClassifier(n_neighbors=1)
+        >>> clf = clf.partial_fit([[0], [1]], [0, 0], classes=[0, 1])
+        >>> clf.partial_fit([[5]], [1]).predict([[4]])
+        array([1])
+        """
+        if not hasattr(self, "n_samples_fit_"):
+            return self._fit(X, y, classes=classes)
+        X, y = self._validate_X(X, y, reset=False)
+        codes = self._add_labels(self._label_columns(y), classes)
+        self._y = np.concatenate([self._y, codes])
+        self._append(X)
+        return self
+
+    def _fit(self, X, y, classes):
+        self._validate_params()
+        X, y = self._validate_X(X, y)
+        labels = self._label_columns(y, first=True)
+        self._classes = [np.unique(column) for column in labels.T]
+        self._y = np.empty((0, labels.shape[1]), dtype=np.intp)
+        self._y = self._add_labels(labels, classes)
+        self._fit_data(X)
+        return self
+
+    def _label_columns(self, y, first=False):
+        """Labels as a 2-D array, one column per output."""
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            if first:
+                warnings.warn(
+                    "A column-vector y was passed when a 1d array was expected; "
+                    "it is used as y.ravel().",
+                    DataConversionWarning,
+                    stacklevel=4,
+                )
+            y = y.ravel()
+        check_classification_targets(y)
+        if first:
+            self.outputs_2d_ = y.ndim == 2
+        labels = y.reshape(len(y), -1)
+        if not first and labels.shape[1] != len(self._classes):
+            raise ValueError(
+                f"y has {labels.shape[1]} output(s) but the classifier was fitted "
+                f"with {len(self._classes)}."
+            )
+        return labels
+
+    def _add_labels(self, labels, classes):
+        """Codes of ``labels`` in ``classes_``, first adding any new label.
+
+        Labels in ``classes`` (one array per output) join ``classes_`` too;
+        the stored codes are re-mapped when ``classes_`` grows.
+        """
+        given = (
+            [None] * labels.shape[1]
+            if classes is None
+            else (classes if self.outputs_2d_ else [classes])
+        )
+        codes = np.empty(labels.shape, dtype=np.intp)
+        for j, extra in enumerate(given):
+            old = self._classes[j]
+            new = np.union1d(
+                old, labels[:, j] if extra is None else np.union1d(labels[:, j], extra)
+            )
+            if len(new) > len(old):
+                self._y[:, j] = np.searchsorted(new, old)[self._y[:, j]]
+            self._classes[j] = new
+            codes[:, j] = np.searchsorted(new, labels[:, j])
+        self.classes_ = self._classes if self.outputs_2d_ else self._classes[0]
+        return codes
+
+    def _scores(self, X):
+        """Summed neighbour weights per class: one array per output."""
+        ind, weights = self._neighbors_and_weights(X)
+        if weights is None:
+            weights = np.ones(ind.shape)
+        n_queries = ind.shape[0]
+        rows = np.repeat(np.arange(n_queries), ind.shape[1])
+        labels = self._y[ind.ravel()]
+        scores = []
+        for j, classes in enumerate(self._classes):
+            flat = rows * len(classes) + labels[:, j]
+            counts = np.bincount(flat, weights.ravel(), minlength=n_queries * len(classes))
+            scores.append(counts.reshape(n_queries, len(classes)))
+        return scores
+
+    def predict(self, X):
+        """Predict the class of each query.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), or \
+(n_queries, n_samples_fit) if metric='precomputed', or None
+            Queries; None for the training samples (each not its own
+            neighbour).
+
+        Returns
+        -------
+        y : ndarray of shape (n_queries,) or (n_queries, n_outputs)
+            Predicted labels.
+
+        Examples
+        --------
+        >>> from sklearn_dl.neighbors import KNeighborsClassifier
+        >>> clf = KNeighborsClassifier(n_neighbors=1).fit([[0], [4]], ["low", "high"])
+        >>> clf.predict([[1], [3]])
+        array(['low', 'high'], dtype='<U4')
+        """
+        check_is_fitted(self)
+        columns = [
+            classes[np.argmax(score, axis=1)]
+            for classes, score in zip(self._classes, self._scores(X), strict=True)
+        ]
+        return np.stack(columns, axis=1) if self.outputs_2d_ else columns[0]
+
+    def predict_proba(self, X):
+        """Class probabilities of each query: its neighbours' weighted vote.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), or \
+(n_queries, n_samples_fit) if metric='precomputed', or None
+            Queries; None for the training samples (each not its own
+            neighbour).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_queries, n_classes) or list of them
+            Probabilities, columns in the order of ``classes_``; one array per
+            output for multi-output ``y``.
+
+        Examples
+        --------
+        >>> from sklearn_dl.neighbors import KNeighborsClassifier
+        >>> clf = KNeighborsClassifier(n_neighbors=2).fit([[0], [1], [5]], [0, 1, 1])
+        >>> clf.predict_proba([[0.2]])
+        array([[0.5, 0.5]])
+        """
+        check_is_fitted(self)
+        probas = [score / score.sum(axis=1, keepdims=True) for score in self._scores(X)]
+        return probas if self.outputs_2d_ else probas[0]
+
+
+class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
+    """Regressor averaging the targets of the k nearest training samples.
+
+    The prediction is ``sum_j w_j y_j / sum_j w_j`` over the neighbours ``j``
+    of a query.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=5
+        Number of neighbours averaged.
+    weights : {'uniform', 'distance'}, callable or None, default='uniform'
+        ``'uniform'`` (or None): a plain mean. ``'distance'``: weights
+        ``1 / d``; a query at distance zero from some training samples takes
+        the mean of those exact matches. A callable maps the array of
+        distances of shape (n_queries, n_neighbors) to weights of the same
+        shape.
+    algorithm : {'auto', 'ball_tree', 'kd_tree', 'brute'}, default='auto'
+        Search method; every choice returns the exact neighbours.
+        ``'kd_tree'`` and ``'ball_tree'`` use a kd-tree for Minkowski
+        metrics with ``p >= 1`` and an exact brute-force search otherwise;
+        ``'auto'`` picks a tree for at most 15 features and
+        ``n_neighbors < n_samples / 2``, and brute force otherwise.
+    leaf_size : int, default=30
+        Number of points in a leaf of the tree.
+    p : float, default=2
+        Power of the Minkowski metric: 1 is manhattan, 2 euclidean.
+    metric : str, callable or DistanceMetric, default='minkowski'
+        Distance: 'minkowski', 'euclidean', 'manhattan', 'chebyshev',
+        'cosine', any other name scikit-learn's neighbours accept, a callable
+        on two 1-D arrays, or 'precomputed' (``X`` is then a distance
+        matrix, dense or a sparse graph).
+    metric_params : dict, default=None
+        Extra keyword arguments of the metric (such as ``w`` for weighted
+        Minkowski).
+    n_jobs : int, default=None
+        Threads of a search. For the tree, None means one. For brute force,
+        None means as many as the BLAS library uses.
+
+    Attributes
+    ----------
+    effective_metric_ : str or callable
+        The metric used, e.g. 'euclidean' for 'minkowski' with ``p=2``.
+    effective_metric_params_ : dict
+        Its keyword arguments.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen during fit, when ``X`` has string column names.
+    n_samples_fit_ : int
+        Number of training samples.
+
+    See Also
+    --------
+    KNeighborsClassifier : Classification by the k nearest neighbours.
+
+    Examples
+    --------
+    >>> from sklearn_dl.neighbors import KNeighborsRegressor
+    >>> X, y = [[0], [1], [2], [3]], [0, 0, 1, 1]
+    >>> reg = KNeighborsRegressor(n_neighbors=2).fit(X, y)
+    >>> reg.predict([[1.5]])
+    array([0.5])
+    """
+
+    def fit(self, X, y):
+        """Store the training samples and their targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
+(n_samples, n_samples) if metric='precomputed'
+            Training samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+
+        Returns
+        -------
+        self : KNeighborsRegressor
+            The fitted regressor.
+
+        Examples
+        --------
+        >>> from sklearn_dl.neighbors import KNeighborsRegressor
+        >>> KNeighborsRegressor(n_neighbors=1).fit([[0], [1]], [3.0, 4.0]).n_samples_fit_
+        2
+        """
+        self._validate_params()
+        X, self._y = self._validate_X(X, y)
+        self._fit_data(X)
+        return self
+
+    @available_if(_appendable)
+    def partial_fit(self, X, y):
+        """Append training samples; the first call fits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            New training samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Their targets.
+
+        Returns
+        -------
+        self : KNeighborsRegressor
+            The updated regressor.
+
+        Examples
+        --------
+        >>> from sklearn_dl.neighbors import KNeighborsRegressor
+        >>> reg = KNeighborsRegressor(n_neighbors=1).partial_fit([[0]], [1.0])
+        >>> reg.partial_fit([[10]], [2.0]).predict([[9]])
+        array([2.])
+        """
+        if not hasattr(self, "n_samples_fit_"):
+            return self.fit(X, y)
+        X, y = self._validate_X(X, y, reset=False)
+        if y.ndim != self._y.ndim:
+            raise ValueError(
+                f"y has {y.ndim} dimension(s) but the fitted targets have "
+                f"{self._y.ndim}; partial_fit needs the same shape of targets."
+            )
+        self._y = np.concatenate([self._y, y])
+        self._append(X)
+        return self
+
+    def predict(self, X):
+        """Predict the target of each query.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), or \
+(n_queries, n_samples_fit) if metric='precomputed', or None
+            Queries; None for the training samples (each not its own
+            neighbour).
+
+        Returns
+        -------
+        y : ndarray of shape (n_queries,) or (n_queries, n_outputs)
+            Predicted targets.
+
+        Examples
+        --------
+        >>> from sklearn_dl.neighbors import KNeighborsRegressor
+        >>> reg = KNeighborsRegressor(n_neighbors=2, weights="distance")
+        >>> reg.fit([[0], [1], [4]], [0.0, 1.0, 4.0]).predict([[0.25]])
+        array([0.25])
+        """
+        check_is_fitted(self)
+        ind, weights = self._neighbors_and_weights(X)
+        targets = self._y[ind]
+        if weights is None:
+            return targets.mean(axis=1)
+        if targets.ndim == 3:
+            weights = weights[:, :, None]
+        return (weights * targets).sum(axis=1) / weights.sum(axis=1)
