@@ -16,14 +16,15 @@ $(VENV)/.installed-%: pyproject.toml | $(PY)
 	$(PIP) install --quiet -e ".[$*]"
 	touch $@
 
+# ARGS passes options through, e.g. make compare ARGS="--quick -e mlp_classifier".
 compare: $(VENV)/.installed-plot
-	$(PY) -m sklearn_dl.compare
+	$(PY) -m sklearn_dl.compare $(ARGS)
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: $(VENV)/.installed-bench
-	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.run $(ARGS)
 
 docs: $(VENV)/.installed-docs
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
