@@ -7,9 +7,13 @@ record the fitted attributes. Subclasses differ only in their layers
 and decoded.
 """
 
+import contextlib
+import copy
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.callback import CallbackSupportMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
@@ -20,6 +24,7 @@ from ._validation import (
     Interval,
     Real,
     StrOptions,
+    callback_management_context,
     check_is_fitted,
     check_sample_weight,
     validate_data,
@@ -71,7 +76,7 @@ def is_stochastic(estimator):
     return solver is not None and not solver.full_batch
 
 
-class BaseNetwork(BaseEstimator):
+class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     """Base class of every estimator trained by the shared engine."""
 
     _parameter_constraints = dict(TRAINING_CONSTRAINTS)
@@ -142,9 +147,33 @@ class BaseNetwork(BaseEstimator):
             self._start_solver()
         train, validation = self._split(X, Y, y, sample_weight, validation_data, incremental)
         trainer = self._trainer(incremental, train.n_samples)
-        trainer.fit(train, validation, epochs=1 if incremental else None)
-        self._record(trainer)
+        with self._scikit_learn_callbacks(trainer, X, y, sample_weight, incremental):
+            trainer.fit(train, validation, epochs=1 if incremental else None)
+            self._record(trainer)
         return self
+
+    @contextlib.contextmanager
+    def _scikit_learn_callbacks(self, trainer, X, y, sample_weight, incremental):
+        """Report ``fit`` and each of its epochs to scikit-learn's callbacks.
+
+        Callbacks set with ``set_callbacks`` (or propagated by a meta-estimator
+        such as ``GridSearchCV``) see the fit as a task whose sub-tasks are
+        the epochs (or full-batch iterations); one returning True from
+        ``on_fit_task_end`` stops training.
+        """
+        wanted = getattr(self, "_skl_callbacks", None) or hasattr(self, "_parent_callback_ctx")
+        if incremental or not wanted:
+            yield
+            return
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        with callback_management_context(self):
+            context = self._init_callback_context(max_subtasks=self.max_iter)
+            context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+            trainer.callbacks.append(_EpochTasks(context, X, y, metadata))
+            yield
+            context.call_on_fit_task_end(
+                estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
+            )
 
     def _validate_xy(self, X, y, reset):
         X, y = validate_data(
@@ -317,6 +346,26 @@ class BaseNetwork(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+class _EpochTasks(Callback):
+    """Each epoch as a sub-task of scikit-learn's callback context for ``fit``."""
+
+    def __init__(self, context, X, y, metadata):
+        self.context = context
+        self.X = X
+        self.y = y
+        self.metadata = metadata
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        estimator = trainer.estimator
+        task = self.context.subcontext(task_name="epoch")
+        data = {"estimator": estimator, "X": self.X, "y": self.y, "metadata": self.metadata}
+        task.call_on_fit_task_begin(**data)
+        # A copy of the network as it is now makes a ready-to-predict estimator,
+        # built only when a callback asks for one.
+        snapshot = lambda: {"network_": copy.deepcopy(estimator.network_)}  # noqa: E731
+        return task.call_on_fit_task_end(**data, reconstruction_attributes=snapshot)
 
 
 def get_callback(value):

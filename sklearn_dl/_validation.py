@@ -6,6 +6,8 @@ API is mended in one file.
 
 from numbers import Integral, Real
 
+from sklearn.callback._callback_support import callback_management_context
+
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -24,6 +26,7 @@ __all__ = [
     "Interval",
     "Real",
     "StrOptions",
+    "callback_management_context",
     "check_is_fitted",
     "check_sample_weight",
     "validate_data",
