@@ -69,7 +69,9 @@ def test_every_estimator_runs(tmp_path):
 
 
 def test_progress_is_plain_text_without_rich(monkeypatch):
-    monkeypatch.setitem(sys.modules, "rich", None)  # "import rich..." now fails
+    # "import rich..." now fails, even when rich's submodules were imported already.
+    for name in ["rich", *[m for m in sys.modules if m.startswith("rich.")]]:
+        monkeypatch.setitem(sys.modules, name, None)
     stream = io.StringIO()
     progress = compare.make_progress(3, stream=stream)
     assert isinstance(progress, compare.TextProgress)
