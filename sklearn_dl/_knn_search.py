@@ -206,7 +206,7 @@ class BruteIndex:
         threads = n_threads(n_jobs)
         # Read here: scikit-learn's configuration does not reach worker threads.
         budget = get_config()["working_memory"] * 2**20 / threads
-        rows = _chunk_rows(X.shape[0], lay, budget)
+        rows = _chunk_rows(X.shape[0], lay, budget, threads)
         dist = np.empty((X.shape[0], k))
         ind = np.empty((X.shape[0], k), dtype=np.intp)
         local = threading.local()
@@ -244,11 +244,13 @@ def _run_parallel(work, items, threads):
             future.result()
 
 
-def _chunk_rows(n_queries, lay, budget):
-    """Queries per chunk: tiles within 3/4 of a thread's memory, cache-sized."""
+def _chunk_rows(n_queries, lay, budget, threads):
+    """Queries per chunk: tiles within 3/4 of a thread's memory, cache-sized,
+    and at least one chunk per thread."""
     # A float32 tile buffer, and a float64 one if a chunk is screened again.
     per_row = lay.n_tiles * lay.width * (4 + 8)
-    return max(min(int(0.75 * budget // per_row), _ROWS, n_queries), 1)
+    rows = min(int(0.75 * budget // per_row), _ROWS, -(-n_queries // threads))
+    return max(rows, 1)
 
 
 class _ChunkSearch:
@@ -387,9 +389,10 @@ class DotSource:
     Cosine: the value ``-x.y`` on unit vectors, that is ``distance - 1``.
     A dot product of ``K`` terms in precision ``u`` errs by at most
     ``gamma_K sum_i |a_i b_i|`` with ``gamma_K = K u / (1 - K u)`` (Higham,
-    *Accuracy and Stability of Numerical Algorithms*, 3.1); with the rounding
-    of the inputs this gives ``slack = 1.1 (K + 6) u (2 |x| R + R^2)``, or
-    ``1.1 (K + 6) u`` for cosine.
+    *Accuracy and Stability of Numerical Algorithms*, 3.1). The factors carry
+    their own rounding (``|y|^2`` and the unit vectors are sums of ``d < K``
+    terms), so ``slack = 1.1 (2K + 8) u (2 |x| R + R^2)``, or
+    ``1.1 (2K + 8) u`` for cosine, bounds the error of every value.
     """
 
     def __init__(self, Y, kind):
@@ -437,7 +440,7 @@ class DotSource:
         dtype = np.float64 if precise or self.sparse else np.float32
         left, right = left.astype(dtype), self._points(dtype)
         info = np.finfo(dtype)
-        terms = left.shape[1] + 6
+        terms = 2 * left.shape[1] + 8
         slack = 1.1 * terms * info.eps / 2 * span + 4 * terms * info.smallest_subnormal
 
         def values(start, stop, out):

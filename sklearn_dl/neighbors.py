@@ -6,7 +6,7 @@ meanings, and return the same neighbours. Low-dimensional Minkowski searches
 use :class:`scipy.spatial.cKDTree`; the others compare every query with every
 fitted point, in chunks, by a single-precision matrix product whose rounding
 error is bounded, followed by an exact re-ranking of the few candidates (see
-``sklearn_dl/_knn_search.py``).
+``sklearn_dl._knn_search``).
 """
 
 import warnings

@@ -15,7 +15,6 @@ from sklearn import neighbors as sk
 from sklearn.metrics import DistanceMetric
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_dl import _knn_search
 from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 
