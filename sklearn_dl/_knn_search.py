@@ -204,6 +204,8 @@ class BruteIndex:
             X = self.source.fitted_queries()
         lay = _Layout(self.source.n_samples, k)
         threads = n_threads(n_jobs)
+        if X.shape[0] * self.source.n_samples * max(X.shape[1], 1) < _SMALL_SEARCH:
+            threads = 1  # starting threads costs more than such a search
         # Read here: scikit-learn's configuration does not reach worker threads.
         budget = get_config()["working_memory"] * 2**20 / threads
         rows = _chunk_rows(X.shape[0], lay, budget, threads)
@@ -220,6 +222,10 @@ class BruteIndex:
         with _blas().limit(limits=1, user_api="blas"):
             _run_parallel(work, range(0, X.shape[0], rows), threads)
         return dist, ind
+
+
+# Multiply-adds below which a brute-force search runs on the calling thread.
+_SMALL_SEARCH = 2e7
 
 
 def _run_parallel(work, items, threads):
