@@ -111,10 +111,18 @@ class Network:
         """The layers that carry ``W_`` (and ``b_``), input to output."""
         return [layer for layer in self.layers if hasattr(layer, "W_")]
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        if "dtype" in state:
+            state["dtype"] = state["dtype"].name  # skops trusts strings, not numpy.dtype
+        return state
+
     def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "dtype" in state:
+            self.dtype = np.dtype(state["dtype"])
         # Pickling turns the layers' views into independent copies; bind again
         # so that the layers and the flat vectors share memory after loading.
-        self.__dict__.update(state)
         if "params" in state:
             self._bind()
 

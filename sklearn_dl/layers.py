@@ -69,7 +69,14 @@ class Layer(Part):
     def __getstate__(self):
         state = {k: v for k, v in self.__dict__.items() if k not in _SCRATCH}
         state["_buffers"] = {}  # scratch space is rebuilt on demand
+        if "dtype_" in state:
+            state["dtype_"] = state["dtype_"].name  # skops trusts strings, not numpy.dtype
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "dtype_" in state:
+            self.dtype_ = np.dtype(state["dtype_"])
 
 
 def _is_sparse(X):

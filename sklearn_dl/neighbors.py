@@ -74,12 +74,53 @@ def _neighbor_weights(dist, weights):
             f"The weights callable returned an array of shape {w.shape}; it must "
             f"return one weight per neighbour, shape {dist.shape}."
         )
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError(
+            "The weights callable must return finite, non-negative weights; it "
+            "returned NaN, infinite or negative values."
+        )
     if np.any(np.all(w == 0, axis=1)):
         raise ValueError(
             "The weights callable gave zero weight to every neighbour of some "
             "sample; change `weights` so that each sample keeps a non-zero weight."
         )
     return w
+
+
+def _check_magnitude(X, metric, p, metric_params):
+    """Reject data so large that distances between its points overflow float64.
+
+    A Minkowski distance of power ``q`` sums ``|x_i - y_i|^q <= (2 max|X|)^q``
+    over the features; names other than the Minkowski family count as ``q = 2``
+    (squared norms). Callable metrics are the caller's business.
+    """
+    data = X.data if sp.issparse(X) else X
+    if callable(metric) or data.size == 0:
+        return
+    largest = max(float(data.max()), -float(data.min()))
+    if not largest > 0:  # all zeros, or NaN with metric="nan_euclidean"
+        return
+    name, params = (
+        ("", {}) if not isinstance(metric, str) else _effective_metric(metric, p, metric_params)
+    )
+    q = {"manhattan": 1, "cityblock": 1, "l1": 1, "chebyshev": 1, "infinity": 1}.get(name, 2)
+    if name == "minkowski":
+        q = float(params["p"]) if np.isfinite(params["p"]) else 1.0
+    # Python floats: a huge p gives an infinite bound without a warning.
+    log_span, log_n = float(np.log(2 * largest)), float(np.log(X.shape[1]))
+    w = params.get("w")
+    if w is not None and np.max(w, initial=0) > 0:
+        log_n += float(np.log(np.max(w)))
+    if max(q * log_span + log_n, log_span + log_n / q) < np.log(np.finfo(np.float64).max):
+        return
+    minkowski = name == "minkowski"
+    kind = f"minkowski (p={params['p']:g})" if minkowski else name or "metric"
+    raise ValueError(
+        f"X has values as large as {largest:.3g}: {kind} distances between such "
+        "points overflow float64. Scale the features first (e.g. "
+        "sklearn.preprocessing.StandardScaler or MaxAbsScaler)"
+        + (", or use a smaller p." if minkowski else ".")
+    )
 
 
 def _appendable(estimator):
@@ -103,7 +144,11 @@ class _KNeighborsBase(BaseEstimator):
         "p": [Interval(Real, 0, None, closed="right"), None],
         "metric": [StrOptions(_ALL_METRICS), callable, DistanceMetric],
         "metric_params": [dict, None],
-        "n_jobs": [Integral, None],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
     }
 
     def __init__(
@@ -153,6 +198,15 @@ class _KNeighborsBase(BaseEstimator):
         else:
             numeric = isinstance(self, RegressorMixin)
             X, y = validate_data(self, X, y, multi_output=True, y_numeric=numeric, **kwargs)
+            if numeric and y.dtype.kind not in "biuf":
+                try:
+                    y = y.astype(np.float64)
+                except ValueError as error:
+                    raise ValueError(f"y must hold numbers for a regressor: {error}.") from None
+            if numeric and not np.all(np.isfinite(y)):  # None in an object array
+                raise ValueError("Input y contains NaN (a missing value such as None).")
+        if not precomputed:
+            _check_magnitude(X, self.metric, self.p, self.metric_params)
         if precomputed and (X.data if sp.issparse(X) else X).min(initial=0) < 0:
             raise ValueError(
                 "Negative values in data passed to a precomputed distance matrix; "
@@ -193,6 +247,14 @@ class _KNeighborsBase(BaseEstimator):
                 f"Metric {metric!r} is not valid for algorithm={algorithm!r}; "
                 f"valid metrics are {sorted(valid)}, or a callable."
             )
+        w = self.effective_metric_params_.get("w")
+        if w is not None:
+            w = np.asarray(w)
+            if w.shape != (X.shape[1],) or not np.all(np.isfinite(w)) or np.any(w < 0):
+                raise ValueError(
+                    "metric_params['w'] must hold one finite, non-negative weight per "
+                    f"feature ({X.shape[1]} here); got {w!r}."
+                )
         name = self.effective_metric_
         valid = VALID_METRICS_SPARSE["brute"]
         if sp.issparse(X) and isinstance(name, str) and name not in valid:
@@ -221,6 +283,15 @@ class _KNeighborsBase(BaseEstimator):
                 f"Minkowski metric (p={p}); set p >= 1 or algorithm='brute'."
             )
         return algorithm
+
+    def __getstate__(self):
+        # The search index (a scipy tree or cached float32 copies) is rebuilt at
+        # the first search after loading: pickles stay small, and skops can
+        # save them with no foreign types to trust.
+        state = dict(super().__getstate__())
+        if "_index" in state:
+            state["_index"] = None
+        return state
 
     def _build_index(self):
         """Join appended data and build the index for the current algorithm."""
