@@ -7,7 +7,6 @@ API is mended in one file.
 from numbers import Integral, Real
 
 from sklearn.callback._callback_support import callback_management_context
-
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,

@@ -19,9 +19,9 @@ from threadpoolctl import threadpool_limits
 
 import sklearn_dl.neural_network
 from sklearn_dl._autoencoder import ActivityL1, MaskingNoise, TiedDense
-from sklearn_dl.neural_network import Autoencoder
 from sklearn_dl.callbacks import LambdaCallback
 from sklearn_dl.layers import Dense, Dropout
+from sklearn_dl.neural_network import Autoencoder
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
