@@ -490,7 +490,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
         encoder = [
             Dense(units, activation) for units, activation in zip(sizes, activations, strict=True)
         ]
-        encoder.append(Dense(self.n_components, self.code_activation))
+        encoder.append(Dense(int(self.n_components), self.code_activation))
         penalty = [ActivityL1(self.sparsity)] if self.sparsity > 0 else []
         back_activations = [*reversed(activations), "identity"]
         if self.tied_weights:
@@ -586,7 +586,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
             The reconstructions.
         """
         check_is_fitted(self, "network_")
-        Z = check_array(X, dtype=[np.float64, np.float32])
+        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X", estimator=self)
         if Z.shape[1] != self._n_features_out:
             raise ValueError(
                 f"X has {Z.shape[1]} columns, but {type(self).__name__} decodes codes "

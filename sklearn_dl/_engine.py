@@ -16,6 +16,7 @@ optimizers), records the history and calls the callbacks.
 
 import contextlib
 import functools
+import os
 import warnings
 from dataclasses import dataclass, field
 
@@ -24,8 +25,11 @@ from sklearn.exceptions import ConvergenceWarning
 
 # Matrix products below this many multiply-adds run on one BLAS thread during
 # training: for them, waking and joining a second thread costs more than it
-# saves, and on a busy machine a waiting thread can stall every step.
+# saves. On a busy machine every product does (see ``_busy_machine``).
 SMALL_PRODUCT = 2**22
+
+# An epoch loss this many times above the first epoch's (or 1) means divergence.
+_GROWTH = 1e6
 
 
 class DivergenceError(ValueError):
@@ -186,6 +190,7 @@ class Trainer:
         """Mini-batch epochs; return True when a callback stopped training."""
         self._init_solver()
         total_weight = train.total_weight
+        best_loss, best_start = np.inf, None
         for epoch in range(max_epochs):
             lr = self.schedule.rate(len(self.history.get("loss", ())), self.t)
             lr *= self.lr_factor
@@ -197,6 +202,12 @@ class Trainer:
             self.t += train.n_samples
             loss = (data_loss + penalty) / total_weight
             self.n_iter += 1
+            if epoch == 0:  # a finite loss this far above the first one only diverges further
+                ceiling = _GROWTH * max(abs(loss), 1.0)
+            if loss < best_loss:
+                best_loss, best_start = loss, start
+            elif loss > ceiling:
+                self._diverged(best_start, lr, f"grew from {best_loss:.3g} to {loss:.3g}")
             if self._end_epoch(epoch, loss, lr, validation):
                 return True
         return False
@@ -225,14 +236,24 @@ class Trainer:
         if getattr(self.solver, "n_weights_", None) is None:
             self.solver.init(self.params, self.network.n_weights)
 
-    def _diverged(self, last_good, lr):
+    def _diverged(self, last_good, lr, what="became infinite or NaN"):
         self.params[...] = last_good
+        if lr:
+            cause = (
+                f"with a learning rate of {lr:.3g}. The learning rate is likely too "
+                "large for this data, or the input is not scaled: lower "
+                "learning_rate_init, or standardise the features"
+            )
+        else:  # full-batch solvers choose their own steps
+            cause = (
+                f"with the {type(self.solver).__name__} solver. The input or the "
+                "targets are likely not scaled (values so large overflow floating "
+                "point): standardise them"
+            )
         raise DivergenceError(
-            "Training diverged: the loss became infinite or NaN with a learning "
-            f"rate of {lr:.3g}. The learning rate is likely too large for this "
-            "data, or the input is not scaled: lower learning_rate_init, or "
-            "standardise the features (e.g. sklearn.preprocessing.StandardScaler)."
-            " The parameters were restored to their last finite values."
+            f"Training diverged: the loss {what} {cause} (e.g. "
+            "sklearn.preprocessing.StandardScaler). The parameters were restored to "
+            "earlier, finite values."
         )
 
     def _end_epoch(self, epoch, loss, lr, validation):
@@ -358,11 +379,27 @@ def _threadpool_controller():
     return ThreadpoolController()
 
 
+def _busy_machine():
+    """True when other work already holds the cores (1-minute load above the usable CPUs).
+
+    A training step is a chain of matrix products separated by element-wise
+    work on one thread. When the cores are taken, a second BLAS thread must
+    wait for one at every product, and an epoch can take ten times longer
+    than on a single thread.
+    """
+    try:
+        return os.getloadavg()[0] > len(os.sched_getaffinity(0)) + 0.5
+    except (AttributeError, OSError):  # not every platform reports these
+        return False
+
+
 def _blas_threads(rows, network):
-    """One BLAS thread while the largest product of a step is small; see ``SMALL_PRODUCT``."""
+    """One BLAS thread for small products (``SMALL_PRODUCT``) or on a busy machine."""
     sizes = [layer.W_.size for layer in network.dense_layers()]
     controller = _threadpool_controller()
-    if controller is None or rows * max(sizes, default=0) >= SMALL_PRODUCT:
+    if controller is None:
+        return contextlib.nullcontext()
+    if rows * max(sizes, default=0) >= SMALL_PRODUCT and not _busy_machine():
         return contextlib.nullcontext()
     return controller.limit(limits=1, user_api="blas")
 

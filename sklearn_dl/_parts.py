@@ -15,6 +15,18 @@ class Part(BaseEstimator):
     """Base class of every pluggable part: hyper-parameters only in ``__init__``."""
 
 
+def checked(part):
+    """Return ``part`` after checking its hyper-parameters against its constraints.
+
+    A part with ``_parameter_constraints`` gets scikit-learn's parameter
+    validation when ``fit`` resolves it, so that ``Adam(beta_1=2)`` fails with
+    a message naming the parameter, its value and the valid range.
+    """
+    if hasattr(part, "_parameter_constraints"):
+        part._validate_params()
+    return part
+
+
 def resolve(value, registry, base, name):
     """Return a fresh part for ``value``, a registry key or an instance of ``base``.
 
@@ -38,9 +50,9 @@ def resolve(value, registry, base, name):
                 f"The {name!r} parameter got the unknown name {value!r}; "
                 f"valid names are {valid}, or an instance of {base.__name__}."
             ) from None
-        return factory()
+        return checked(factory())
     if isinstance(value, base):
-        return clone(value)
+        return checked(clone(value))
     raise TypeError(
         f"The {name!r} parameter must be a name or an instance of "
         f"{base.__name__}; got {value!r} of type {type(value).__name__}."

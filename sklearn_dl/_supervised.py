@@ -155,7 +155,15 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
             )
         if self._log_link() and np.any(Y < 0):
             raise ValueError("The Poisson loss needs non-negative targets y.")
-        return Y.astype(dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Y = Y.astype(dtype)
+        if not np.all(np.isfinite(Y)):  # None in an object array, or too large for dtype
+            raise ValueError(
+                f"y contains NaN or infinity as {Y.dtype.name} (a missing value such as "
+                "None, or a value too large for the dtype of X); remove or impute "
+                "them, or scale y."
+            )
+        return Y
 
     def _make_loss(self):
         if self.loss == "huber":

@@ -17,6 +17,7 @@ import numpy as np
 from scipy.special import erf, expit
 
 from ._parts import Part, resolve
+from ._validation import Interval, Real
 
 _SQRT_HALF = np.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
@@ -96,6 +97,10 @@ class LeakyReLU(Activation):
         Slope for negative inputs.
     """
 
+    _parameter_constraints = {
+        "negative_slope": [Interval(Real, None, None, closed="neither")],
+    }
+
     def __init__(self, negative_slope=0.01):
         self.negative_slope = negative_slope
 
@@ -117,6 +122,10 @@ class ELU(Activation):
     alpha : float, default=1.0
         Value the function tends to as ``z -> -inf`` is ``-alpha``.
     """
+
+    _parameter_constraints = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+    }
 
     def __init__(self, alpha=1.0):
         self.alpha = alpha

@@ -15,6 +15,7 @@ scikit-learn's flags are shortcuts that build these: ``early_stopping``,
 import math
 
 from ._parts import Part
+from ._validation import Integral, Interval, Real, StrOptions
 
 
 class Callback(Part):
@@ -89,6 +90,14 @@ class EarlyStopping(_Monitor):
         Whether smaller or larger is better; "auto" means "max" for scores.
     """
 
+    _parameter_constraints = {
+        "monitor": [str],
+        "patience": [Interval(Integral, 0, None, closed="left")],
+        "min_delta": [Interval(Real, 0, None, closed="left")],
+        "restore_best": ["boolean"],
+        "mode": [StrOptions({"auto", "min", "max"})],
+    }
+
     def __init__(
         self,
         monitor="val_loss",
@@ -143,6 +152,15 @@ class ReduceLROnPlateau(_Monitor):
         Whether smaller or larger is better.
     """
 
+    _parameter_constraints = {
+        "monitor": [str],
+        "factor": [Interval(Real, 0, 1, closed="neither")],
+        "patience": [Interval(Integral, 0, None, closed="left")],
+        "min_delta": [Interval(Real, 0, None, closed="left")],
+        "min_lr": [Interval(Real, 0, None, closed="left")],
+        "mode": [StrOptions({"auto", "min", "max"})],
+    }
+
     def __init__(
         self,
         monitor="loss",
@@ -180,6 +198,10 @@ class ProgressPrinter(Callback):
         would not be the caller's.)
     """
 
+    _parameter_constraints = {
+        "print_fn": [callable, None],
+    }
+
     def __init__(self, print_fn=None):
         self.print_fn = print_fn
 
@@ -201,6 +223,10 @@ class LambdaCallback(Callback):
     func : callable
         The function to call.
     """
+
+    _parameter_constraints = {
+        "func": [callable],
+    }
 
     def __init__(self, func):
         self.func = func

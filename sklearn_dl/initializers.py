@@ -18,6 +18,7 @@ start at zero.
 import numpy as np
 
 from ._parts import Part, resolve
+from ._validation import Interval, Real, StrOptions
 
 
 class Initializer(Part):
@@ -45,6 +46,12 @@ class VarianceScaling(Initializer):
     >>> bool(abs(W.var() - 2.0 / 100) < 0.002)
     True
     """
+
+    _parameter_constraints = {
+        "scale": [Interval(Real, 0, None, closed="neither")],
+        "mode": [StrOptions({"fan_in", "fan_out", "fan_avg"})],
+        "distribution": [StrOptions({"uniform", "normal"})],
+    }
 
     def __init__(self, scale=1.0, mode="fan_avg", distribution="uniform"):
         self.scale = scale

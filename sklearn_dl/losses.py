@@ -20,6 +20,7 @@ import numpy as np
 from scipy.special import expit, softmax
 
 from ._parts import Part, resolve
+from ._validation import Interval, Real
 
 
 class Loss(Part):
@@ -82,6 +83,10 @@ class Huber(Loss):
     delta : float, default=1.0
         Residual size where the loss turns from quadratic to linear.
     """
+
+    _parameter_constraints = {
+        "delta": [Interval(Real, 0, None, closed="neither")],
+    }
 
     def __init__(self, delta=1.0):
         self.delta = delta

@@ -17,6 +17,7 @@ sets weights to exact zeros.
 import numpy as np
 
 from ._parts import Part, resolve
+from ._validation import Interval, Real
 
 
 class Penalty(Part):
@@ -85,6 +86,10 @@ class ElasticNet(Penalty):
     >>> ElasticNet(l1_ratio=0.5).value(np.array([3.0, -4.0]))
     9.75
     """
+
+    _parameter_constraints = {
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    }
 
     def __init__(self, l1_ratio=0.5):
         self.l1_ratio = l1_ratio

@@ -10,6 +10,7 @@ there: it lowers the rate and training goes on.
 import math
 
 from ._parts import Part, resolve
+from ._validation import Integral, Interval, Real
 
 
 class Schedule(Part):
@@ -42,6 +43,10 @@ class InvScaling(Schedule):
         Exponent of the decay.
     """
 
+    _parameter_constraints = {
+        "power_t": [Interval(Real, 0, None, closed="left")],
+    }
+
     def __init__(self, power_t=0.5):
         self.power_t = power_t
 
@@ -63,6 +68,11 @@ class Adaptive(Schedule):
     min_lr : float, default=1e-6
         Training stops once the rate would fall to or below this value.
     """
+
+    _parameter_constraints = {
+        "factor": [Interval(Real, 0, 1, closed="neither")],
+        "min_lr": [Interval(Real, 0, None, closed="left")],
+    }
 
     def __init__(self, factor=0.2, min_lr=1e-6):
         self.factor = factor
@@ -93,6 +103,11 @@ class StepDecay(Schedule):
         Multiplier at each decay.
     """
 
+    _parameter_constraints = {
+        "step_size": [Interval(Integral, 1, None, closed="left")],
+        "gamma": [Interval(Real, 0, 1, closed="right")],
+    }
+
     def __init__(self, step_size=10, gamma=0.5):
         self.step_size = step_size
         self.gamma = gamma
@@ -109,6 +124,10 @@ class ExponentialDecay(Schedule):
     gamma : float, default=0.95
         Multiplier per epoch.
     """
+
+    _parameter_constraints = {
+        "gamma": [Interval(Real, 0, 1, closed="right")],
+    }
 
     def __init__(self, gamma=0.95):
         self.gamma = gamma
@@ -127,6 +146,11 @@ class CosineAnnealing(Schedule):
     min_lr : float, default=0.0
         ``η_min``.
     """
+
+    _parameter_constraints = {
+        "period": [Interval(Integral, 1, None, closed="left"), None],
+        "min_lr": [Interval(Real, 0, None, closed="left")],
+    }
 
     def __init__(self, period=None, min_lr=0.0):
         self.period = period
@@ -151,6 +175,11 @@ class WarmUp(Schedule):
     then : Schedule or str, default="constant"
         Schedule to follow afterwards.
     """
+
+    _parameter_constraints = {
+        "epochs": [Interval(Integral, 0, None, closed="left")],
+        "then": [str, Schedule],
+    }
 
     def __init__(self, epochs=5, then="constant"):
         self.epochs = epochs
