@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 
 from ._engine import Data, Trainer
 from ._network import Network
+from ._parts import checked
 from ._validation import (
     Integral,
     Interval,
@@ -144,7 +145,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         elif not incremental:
             self._rng = make_rng(self.random_state)
         if not incremental or not hasattr(self, "solver_"):
-            self._start_solver()
+            self._start_solver(X, sample_weight)
         train, validation = self._split(X, Y, y, sample_weight, validation_data, incremental)
         trainer = self._trainer(incremental, train.n_samples)
         with self._scikit_learn_callbacks(trainer, X, y, sample_weight, incremental):
@@ -204,18 +205,30 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         self.history_ = {}
         self.t_ = 0
 
-    def _start_solver(self):
+    def _start_solver(self, X, sample_weight=None):
         """Fresh optimizer and schedule (kept across ``partial_fit`` calls)."""
         solver = self.solver
         if isinstance(solver, str):
             solver = OPTIMIZERS[solver](**self._solver_settings().get(solver, {}))
         self.solver_ = get_optimizer(solver)
+        self.learning_rate_init_ = self._initial_learning_rate(X, sample_weight)
         self.schedule_ = get_schedule(self.learning_rate, getattr(self, "power_t", 0.5))
-        self.schedule_.start(self.learning_rate_init, self.max_iter)
+        self.schedule_.start(self.learning_rate_init_, self.max_iter)
+
+    def _initial_learning_rate(self, X, sample_weight=None):
+        """The learning rate the schedule starts from (linear models may derive it)."""
+        return self.learning_rate_init
 
     def _split(self, X, Y, y, sample_weight, validation_data, incremental):
         """Training data and validation data (or ``None``)."""
         if validation_data is not None:
+            items = len(validation_data) if isinstance(validation_data, tuple | list) else None
+            if items not in (2, 3):
+                raise ValueError(
+                    "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+                    f"sample_weight_val); got a {type(validation_data).__name__}"
+                    f"{'' if items is None else f' of {items} items'}."
+                )
             X_val, y_val, *w_val = validation_data
             X_val, y_val = self._validate_xy(X_val, y_val, reset=False)
             Y_val = self._encode_targets(y_val, X.dtype, reset=False)
@@ -238,7 +251,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 return train_test_split(index, stratify=stratify, **split)
             except ValueError:
                 pass  # a class too rare to appear in both sets: split without strata
-        train, val = train_test_split(index, **split)
+        try:
+            train, val = train_test_split(index, **split)
+        except ValueError as error:
+            raise ValueError(
+                f"early_stopping cannot split {n_samples} sample(s) with "
+                f"validation_fraction={self.validation_fraction}: {error}"
+            ) from None
         if len(val) < 2:
             raise ValueError(
                 f"The validation set of early_stopping has {len(val)} sample(s); increase "
@@ -265,7 +284,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             tol=self._tol(),
             batch_size=min(batch_size, n_samples),
             shuffle=self.shuffle,
-            learning_rate_init=self.learning_rate_init,
+            learning_rate_init=self.learning_rate_init_,
             estimator=self,
             val_score=self._validation_score,
             t=self.t_,
@@ -375,4 +394,4 @@ def get_callback(value):
             "The 'callbacks' parameter must be a list of sklearn_dl.callbacks.Callback "
             f"instances; got {value!r} of type {type(value).__name__}."
         )
-    return clone(value)
+    return checked(clone(value))

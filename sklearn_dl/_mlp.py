@@ -87,7 +87,7 @@ class _BaseMLP:
         noise = self.gaussian_noise
         if np.ndim(noise) == 0:
             return float(noise), 0.0
-        if len(noise) != 2 or min(noise) < 0:
+        if len(noise) != 2 or not all(isinstance(s, Real) for s in noise) or min(noise) < 0:
             raise ValueError(
                 "gaussian_noise must be a non-negative float (input noise) or a pair "
                 f"(input std, hidden std); got {noise!r}."
@@ -112,8 +112,8 @@ class _BaseMLP:
             "adamw": adam,
         }
 
-    def _start_solver(self):
-        super()._start_solver()
+    def _start_solver(self, X, sample_weight=None):
+        super()._start_solver(X, sample_weight)
         if _is_name(self.solver, "adam") and _is_name(self.learning_rate, *_SGD_ONLY_SCHEDULES):
             self.schedule_ = Constant()
             self.schedule_.start(self.learning_rate_init, self.max_iter)

@@ -9,11 +9,17 @@ reach the exact optimum: a full-batch L-BFGS from zero weights.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils._available_if import available_if
 
-from ._base import is_stochastic
+from ._base import TRAINING_CONSTRAINTS, is_stochastic
 from ._supervised import NetworkClassifier, NetworkRegressor
 from ._validation import Interval, Real, StrOptions
+from .optimizers import SGD
+from .penalties import get_penalty
+
+# Linear models also accept learning_rate_init="auto" (a curvature-safe SGD step).
+_LEARNING_RATE_INIT = [*TRAINING_CONSTRAINTS["learning_rate_init"], StrOptions({"auto"})]
 
 _TRAINING_DOC = """
     solver : str or optimizer, default="lbfgs"
@@ -25,8 +31,13 @@ _TRAINING_DOC = """
         Learning-rate schedule of the mini-batch solvers: ``"constant"``,
         ``"invscaling"``, ``"adaptive"``, ``"step"``, ``"exponential"``,
         ``"cosine"``, ``"warmup"``, or a schedule object.
-    learning_rate_init : float, default=0.01
-        Initial learning rate of the mini-batch solvers.
+    learning_rate_init : float or "auto", default="auto"
+        Initial learning rate of the mini-batch solvers. ``"auto"`` gives the
+        SGD family (``"sgd"``, ``"momentum"``, ``"nesterov"``) the step
+        ``1 / L``, with ``L = c (max_i ‖x_i‖² + fit_intercept) + alpha_l2 / n``
+        a bound on the curvature of the loss (``c`` = 1 for regression, ¼ for
+        the binary and ½ for the multinomial log loss), so that they cannot
+        diverge even on unscaled data; the adaptive solvers get 0.01.
     batch_size : int or "auto", default="auto"
         Mini-batch size; ``"auto"`` means ``min(200, n_samples)``.
     max_iter : int, default=200
@@ -62,7 +73,23 @@ _TRAINING_DOC = """
 
 
 class _LinearMixin:
-    """Fitted ``coef_`` and ``intercept_`` in scikit-learn's shapes."""
+    """Fitted ``coef_`` and ``intercept_`` in scikit-learn's shapes, and the "auto" rate."""
+
+    def _initial_learning_rate(self, X, sample_weight=None):
+        if self.learning_rate_init != "auto":
+            return self.learning_rate_init
+        if not isinstance(self.solver_, SGD):
+            return 0.01  # adaptive methods scale their steps to the gradients themselves
+        squared_norms = X.multiply(X).sum(axis=1) if sp.issparse(X) else np.einsum("ij,ij->i", X, X)
+        squared_norms = np.ravel(squared_norms)
+        if sample_weight is not None:  # rows of weight zero are not in the objective
+            squared_norms = squared_norms[sample_weight > 0]
+        largest = float(np.max(squared_norms, initial=0.0))
+        curvature = self._curvature() * (largest + self.fit_intercept)
+        penalty = get_penalty(self.penalty, self.l1_ratio)
+        if penalty is not None:
+            curvature += self.alpha * penalty.l2 / X.shape[0]
+        return 1.0 / max(curvature, np.finfo(float).tiny)
 
     @property
     def coef_(self):
@@ -127,6 +154,7 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
 
     _parameter_constraints = {
         **NetworkRegressor._parameter_constraints,
+        "learning_rate_init": _LEARNING_RATE_INIT,
         "loss": [StrOptions({"squared_error", "absolute_error", "huber"})],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "fit_intercept": ["boolean"],
@@ -141,7 +169,7 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
         fit_intercept=True,
         solver="lbfgs",
         learning_rate="constant",
-        learning_rate_init=0.01,
+        learning_rate_init="auto",
         batch_size="auto",
         max_iter=200,
         tol="auto",
@@ -180,6 +208,10 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
 
     def _flat_coef(self):
         return self._y_ndim == 1
+
+    def _curvature(self):
+        """Bound on the loss's second derivative in the logit (1 for these losses)."""
+        return 1.0
 
     @available_if(is_stochastic)
     def partial_fit(self, X, y, sample_weight=None):
@@ -252,6 +284,7 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
 
     _parameter_constraints = {
         **NetworkClassifier._parameter_constraints,
+        "learning_rate_init": _LEARNING_RATE_INIT,
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
@@ -263,7 +296,7 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
         fit_intercept=True,
         solver="lbfgs",
         learning_rate="constant",
-        learning_rate_init=0.01,
+        learning_rate_init="auto",
         batch_size="auto",
         max_iter=200,
         tol="auto",
@@ -302,6 +335,10 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
 
     def _flat_coef(self):
         return False
+
+    def _curvature(self):
+        """Bound on the log loss's second derivative in the logits: ¼ binary, ½ softmax."""
+        return 0.25 if len(self.classes_) == 2 else 0.5
 
     @available_if(is_stochastic)
     def partial_fit(self, X, y, sample_weight=None, classes=None):

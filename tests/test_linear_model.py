@@ -514,3 +514,31 @@ def test_newton_cg_needs_one_gradient_per_hessian_product(monkeypatch):
     assert model.score(X / 16, y) > 0.95
     # A finite-difference Hessian would cost one gradient per parameter (650) per step.
     assert len(calls) < 40 * model.n_iter_
+
+
+@pytest.mark.parametrize("solver", ["sgd", "momentum", "nesterov"])
+def test_auto_learning_rate_keeps_sgd_stable_on_unscaled_data(solver):
+    # Features near 100: a fixed step of 0.01 diverges; 1 / L cannot.
+    X, y = regression_data(n=300, p=4)
+    X = 100 + 10 * X
+    model = LinearRegression(solver=solver, max_iter=300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    squared_norm = np.max(np.einsum("ij,ij->i", X, X))
+    assert model.learning_rate_init_ == pytest.approx(1 / (squared_norm + 1))
+    # Stable, and learning despite the poor conditioning the offset causes.
+    assert np.all(np.isfinite(model.coef_)) and model.score(X, y) > 0.8
+    with pytest.raises(DivergenceError):
+        LinearRegression(solver=solver, learning_rate_init=0.01, max_iter=50).fit(X, y)
+
+
+def test_auto_learning_rate_for_adaptive_solvers_and_classifiers():
+    X, y = classification_data()
+    assert LogisticRegression(solver="adam", max_iter=2).fit(X, y).learning_rate_init_ == 0.01
+    model = LogisticRegression(solver="sgd", max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    largest = np.max(np.einsum("ij,ij->i", X, X))
+    assert model.learning_rate_init_ == pytest.approx(1 / (0.25 * (largest + 1) + 1.0 / len(X)))

@@ -69,7 +69,7 @@ def fit_quietly(model, X, y, **kwargs):
 
 def test_schedule_changes_training_and_is_logged():
     X, y = regression()
-    kwargs = dict(solver="sgd", max_iter=20, tol=0, random_state=0)
+    kwargs = dict(solver="sgd", learning_rate_init=0.01, max_iter=20, tol=0, random_state=0)
     constant = fit_quietly(LinearRegression(**kwargs), X, y)
     decayed = fit_quietly(LinearRegression(learning_rate=ExponentialDecay(0.5), **kwargs), X, y)
     assert decayed.history_["lr"][3] == pytest.approx(0.01 * 0.5**3)
