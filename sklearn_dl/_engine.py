@@ -15,13 +15,14 @@ optimizers), records the history and calls the callbacks.
 """
 
 import contextlib
-import functools
 import os
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+
+from ._threads import single_blas_thread
 
 # Matrix products below this many multiply-adds run on one BLAS thread during
 # training: for them, waking and joining a second thread costs more than it
@@ -369,16 +370,6 @@ class _FullBatchObjective:
         return value, np.concatenate([gW + l1, l1 - gW, grads[n:]])
 
 
-@functools.cache
-def _threadpool_controller():
-    """threadpoolctl (a dependency of scikit-learn) sees the BLAS numpy and scipy use."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return None
-    return ThreadpoolController()
-
-
 def _busy_machine():
     """True when other work already holds the cores (1-minute load above the usable CPUs).
 
@@ -396,12 +387,9 @@ def _busy_machine():
 def _blas_threads(rows, network):
     """One BLAS thread for small products (``SMALL_PRODUCT``) or on a busy machine."""
     sizes = [layer.W_.size for layer in network.dense_layers()]
-    controller = _threadpool_controller()
-    if controller is None:
-        return contextlib.nullcontext()
     if rows * max(sizes, default=0) >= SMALL_PRODUCT and not _busy_machine():
         return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
+    return single_blas_thread()
 
 
 def _batches(n_samples, batch_size):

@@ -30,6 +30,8 @@ from scipy.spatial.distance import cdist
 from sklearn import get_config
 from sklearn.metrics import DistanceMetric, pairwise_distances
 
+from ._threads import blas_controller, single_blas_thread
+
 _P_OF = {
     "euclidean": 2,
     "l2": 2,
@@ -65,20 +67,8 @@ def n_threads(n_jobs):
     """Threads for a brute-force search: ``n_jobs``, or BLAS's count for None."""
     if n_jobs is not None:
         return effective_n_jobs(n_jobs)
-    counts = [lib["num_threads"] for lib in _blas().select(user_api="blas").info()]
+    counts = [lib["num_threads"] for lib in blas_controller().select(user_api="blas").info()]
     return max(counts, default=1)
-
-
-_CONTROLLER = []
-
-
-def _blas():
-    """A threadpool controller, built once, after numpy has loaded its BLAS."""
-    if not _CONTROLLER:
-        from threadpoolctl import ThreadpoolController
-
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0]
 
 
 class TreeIndex:
@@ -219,7 +209,7 @@ class BruteIndex:
             search = _ChunkSearch(self.source, lay, k, local, rows, budget / 4)
             dist[start:stop], ind[start:stop] = search.run(X[start:stop], first_self)
 
-        with _blas().limit(limits=1, user_api="blas"):
+        with single_blas_thread():
             _run_parallel(work, range(0, X.shape[0], rows), threads)
         return dist, ind
 

@@ -278,3 +278,20 @@ def test_predict_from_eight_threads_equals_sequential_calls(name):
             assert got.keys() == want.keys()
             for method in want:
                 np.testing.assert_array_equal(got[method], want[method], err_msg=method)
+
+
+def test_concurrent_searches_leave_blas_threads_as_they_were():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sklearn_dl._threads import blas_controller
+
+    def counts():
+        return [lib["num_threads"] for lib in blas_controller().select(user_api="blas").info()]
+
+    before = counts()
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 40))
+    model = KNeighborsClassifier(algorithm="brute").fit(X, rng.integers(0, 2, 3000))
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: model.predict(X[:500]), range(16)))
+    assert counts() == before
