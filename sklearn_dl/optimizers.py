@@ -23,6 +23,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from ._parts import Part, resolve
+from ._validation import Integral, Interval, Real
 
 
 class BaseOptimizer(Part):
@@ -69,6 +70,11 @@ class SGD(Optimizer):
     nesterov : bool, default=False
         Use Nesterov's look-ahead form.
     """
+
+    _parameter_constraints = {
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterov": ["boolean"],
+    }
 
     def __init__(self, momentum=0.0, nesterov=False):
         self.momentum = momentum
@@ -122,6 +128,11 @@ class Adagrad(Optimizer):
         Added to the denominator for stability.
     """
 
+    _parameter_constraints = {
+        "initial_accumulator": [Interval(Real, 0, None, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+    }
+
     def __init__(self, initial_accumulator=0.0, epsilon=1e-8):
         self.initial_accumulator = initial_accumulator
         self.epsilon = epsilon
@@ -150,6 +161,11 @@ class RMSProp(Optimizer):
     epsilon : float, default=1e-8
         Added to the denominator for stability.
     """
+
+    _parameter_constraints = {
+        "rho": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+    }
 
     def __init__(self, rho=0.99, epsilon=1e-8):
         self.rho = rho
@@ -183,6 +199,11 @@ class Adadelta(Optimizer):
     epsilon : float, default=1e-6
         Added inside both square roots.
     """
+
+    _parameter_constraints = {
+        "rho": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+    }
 
     def __init__(self, rho=0.95, epsilon=1e-6):
         self.rho = rho
@@ -221,6 +242,12 @@ class Adam(Optimizer):
     epsilon : float, default=1e-8
         Added to the denominator for stability.
     """
+
+    _parameter_constraints = {
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+    }
 
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         self.beta_1 = beta_1
@@ -261,6 +288,11 @@ class AdamW(Adam):
     weight_decay : float, default=0.01
         ``λ``.
     """
+
+    _parameter_constraints = {
+        **Adam._parameter_constraints,
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+    }
 
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01):
         super().__init__(beta_1, beta_2, epsilon)
@@ -325,6 +357,11 @@ class LBFGS(ScipyOptimizer):
 
     method = "L-BFGS-B"
     supports_bounds = True
+
+    _parameter_constraints = {
+        "memory": [Interval(Integral, 1, None, closed="left")],
+        "ftol": [Interval(Real, 0, None, closed="left")],
+    }
 
     def __init__(self, memory=10, ftol=_FTOL):
         self.memory = memory

@@ -733,3 +733,33 @@ def test_fit_makes_no_copy_of_x(early_stopping):
     finally:
         tracemalloc.stop()
     assert peak < 0.5 * X.nbytes  # a copy of X (or of 90% of it) would be 8 MB
+
+
+def _blas_threads_while_training(model, X, y):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+
+    def record(trainer, epoch, logs):
+        seen.extend(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+
+    model.set_params(callbacks=[LambdaCallback(record)], max_iter=1).fit(X, y)
+    return set(seen)
+
+
+def test_small_products_or_a_busy_machine_train_on_one_blas_thread(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    import sklearn_dl._engine
+
+    rng = np.random.default_rng(41)
+    X, y = blobs(rng, n=256, n_features=256)
+    small = _blas_threads_while_training(MLPClassifier((32,), batch_size=32), X, y)
+    assert small == {1}
+    # 256 rows × a 256 × 256 weight matrix is a product worth the configured
+    # threads, unless other work holds the cores.
+    configured = {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+    for busy, expected in ((False, configured), (True, {1})):
+        monkeypatch.setattr(sklearn_dl._engine, "_busy_machine", lambda busy=busy: busy)
+        large = MLPClassifier((256, 256), batch_size=256)
+        assert _blas_threads_while_training(large, X, y) == expected
