@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._threads import single_blas_thread
+from ._threads import quiet_other_blas, single_blas_thread
 
 # Matrix products below this many multiply-adds run on one BLAS thread during
 # training: for them, waking and joining a second thread costs more than it
@@ -293,15 +293,16 @@ class Trainer:
                 stopped.append(epoch)
                 raise StopIteration
 
-        result = self.solver.minimize(
-            objective,
-            objective.x0(),
-            max_iter=self.max_iter,
-            max_fun=self.max_fun,
-            tol=self.tol,
-            callback=callback,
-            bounds=objective.bounds(),
-        )
+        with quiet_other_blas():
+            result = self.solver.minimize(
+                objective,
+                objective.x0(),
+                max_iter=self.max_iter,
+                max_fun=self.max_fun,
+                tol=self.tol,
+                callback=callback,
+                bounds=objective.bounds(),
+            )
         objective.set(result.x)
         if not np.all(np.isfinite(self.params)) or not np.isfinite(result.fun):
             self._diverged(objective.start, 0.0)

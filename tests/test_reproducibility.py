@@ -295,3 +295,15 @@ def test_concurrent_searches_leave_blas_threads_as_they_were():
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda _: model.predict(X[:500]), range(16)))
     assert counts() == before
+
+
+def test_full_batch_fits_leave_every_blas_library_as_it_was():
+    from sklearn_dl._threads import blas_controller
+
+    def counts():
+        return [lib["num_threads"] for lib in blas_controller().select(user_api="blas").info()]
+
+    before = counts()
+    X = np.random.default_rng(0).standard_normal((500, 5))
+    LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+    assert counts() == before
