@@ -6,15 +6,23 @@ import::
     from sklearn_dl.linear_model import LinearRegression, LogisticRegression
     from sklearn_dl.neural_network import MLPClassifier, MLPRegressor, Autoencoder
     from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+A training run whose loss becomes non-finite or runs away raises
+:class:`DivergenceError` (a ``ValueError``) naming the likely cause.
 """
 
 __version__ = "0.1.0"
 
+from ._engine import DivergenceError
 from .linear_model import LinearRegression, LogisticRegression
+from .neighbors import KNeighborsClassifier, KNeighborsRegressor
 from .neural_network import Autoencoder, MLPClassifier, MLPRegressor
 
 __all__ = [
     "Autoencoder",
+    "DivergenceError",
+    "KNeighborsClassifier",
+    "KNeighborsRegressor",
     "LinearRegression",
     "LogisticRegression",
     "MLPClassifier",

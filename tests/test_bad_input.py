@@ -891,3 +891,11 @@ def test_partial_fit_divergence_leaves_finite_parameters():
             model.partial_fit(X * 10, y * 10)
     assert np.all(np.isfinite(model.network_.params))
     assert np.all(np.isfinite(model.predict(X)))
+
+
+def test_divergence_error_is_public_and_a_value_error():
+    import sklearn_dl
+    from sklearn_dl._engine import DivergenceError
+
+    assert sklearn_dl.DivergenceError is DivergenceError
+    assert issubclass(sklearn_dl.DivergenceError, ValueError)
