@@ -144,9 +144,16 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             self._build(X.shape[1], Y.shape[1], X.dtype)
         elif not incremental:
             self._rng = make_rng(self.random_state)
+            self.loss_function_ = self._make_loss()  # a warm start honours a changed loss
         if not incremental or not hasattr(self, "solver_"):
             self._start_solver(X, sample_weight)
         train, validation = self._split(X, Y, y, sample_weight, validation_data, incremental)
+        if validation is not None and not validation.total_weight > 0:
+            raise ValueError(
+                "The validation data have a total sample weight of 0, so no validation "
+                "loss or score can be computed; give some validation samples a "
+                "positive weight (or a larger validation_fraction)."
+            )
         trainer = self._trainer(incremental, train.n_samples)
         with self._scikit_learn_callbacks(trainer, X, y, sample_weight, incremental):
             trainer.fit(train, validation, epochs=1 if incremental else None)

@@ -163,6 +163,10 @@ class Trainer:
         self.schedule.start(self.learning_rate_init, self.max_iter)
         max_epochs = self.max_iter if epochs is None else epochs
         self.n_iter = 0
+        # A fit (warm or not) runs its schedule from the start; partial_fit calls
+        # continue it where the previous call stopped.
+        self._first_epoch = 0 if epochs is None else len(self.history.get("loss", ()))
+        self._train_weight = train.total_weight
         rows = train.n_samples if self.solver.full_batch else self.batch_size
         with (
             _blas_threads(rows, self.network),
@@ -193,7 +197,7 @@ class Trainer:
         total_weight = train.total_weight
         best_loss, best_start = np.inf, None
         for epoch in range(max_epochs):
-            lr = self.schedule.rate(len(self.history.get("loss", ())), self.t)
+            lr = self.schedule.rate(self._first_epoch + epoch, self.t)
             lr *= self.lr_factor
             start = self.params.copy()
             # The penalty at the start of the epoch, like the data loss of the
@@ -261,9 +265,12 @@ class Trainer:
         """Log one epoch and call the callbacks; return True to stop."""
         logs = {"loss": loss, "lr": lr}
         if validation is not None:
+            # The same objective as ``loss``: the penalty is scaled by the
+            # training weight, so that the two are comparable.
             logs["val_loss"] = (
-                self.evaluate(validation) + self.penalty_value()
-            ) / validation.total_weight
+                self.evaluate(validation) / validation.total_weight
+                + self.penalty_value() / self._train_weight
+            )
             if self.val_score is not None:
                 logs["val_score"] = self.val_score(validation)
         for key, value in logs.items():

@@ -120,7 +120,7 @@ class EarlyStopping(_Monitor):
     def on_epoch_end(self, trainer, epoch, logs):
         if self._update(logs) and self.restore_best:
             self.best_params_ = trainer.params.copy()
-        if self.wait_ < self.patience:
+        if self.wait_ == 0 or self.wait_ < self.patience:  # progress, or still patient
             return False
         if trainer.schedule.on_plateau():
             self.wait_ = 0
@@ -179,7 +179,7 @@ class ReduceLROnPlateau(_Monitor):
 
     def on_epoch_end(self, trainer, epoch, logs):
         self._update(logs)
-        if self.wait_ >= self.patience:
+        if self.wait_ > 0 and self.wait_ >= self.patience:
             lr = logs.get("lr", 0.0)
             if lr * self.factor >= self.min_lr:
                 trainer.lr_factor *= self.factor

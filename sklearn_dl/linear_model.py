@@ -87,8 +87,9 @@ class _LinearMixin:
         largest = float(np.max(squared_norms, initial=0.0))
         curvature = self._curvature() * (largest + self.fit_intercept)
         penalty = get_penalty(self.penalty, self.l1_ratio)
-        if penalty is not None:
-            curvature += self.alpha * penalty.l2 / X.shape[0]
+        if penalty is not None:  # the penalty is divided by the total sample weight
+            total = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+            curvature += self.alpha * penalty.l2 / max(total, np.finfo(float).tiny)
         return 1.0 / max(curvature, np.finfo(float).tiny)
 
     @property

@@ -542,3 +542,67 @@ def test_auto_learning_rate_for_adaptive_solvers_and_classifiers():
         model.fit(X, y)
     largest = np.max(np.einsum("ij,ij->i", X, X))
     assert model.learning_rate_init_ == pytest.approx(1 / (0.25 * (largest + 1) + 1.0 / len(X)))
+
+
+# -- regressions found in review ----------------------------------------------------
+
+
+def test_warm_start_restarts_the_schedule():
+    X, y = regression_data()
+    model = LinearRegression(
+        solver="sgd",
+        learning_rate="cosine",
+        max_iter=5,
+        warm_start=True,
+        tol=0,
+        n_iter_no_change=100,
+        learning_rate_init=0.01,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        model.fit(X, y)
+    np.testing.assert_allclose(model.history_["lr"][5:], model.history_["lr"][:5])
+    assert model.history_["lr"][5] == 0.01
+
+
+def test_partial_fit_continues_the_schedule():
+    X, y = regression_data()
+    model = LinearRegression(solver="sgd", learning_rate="exponential", learning_rate_init=0.01)
+    for _ in range(3):
+        model.partial_fit(X, y)
+    np.testing.assert_allclose(model.history_["lr"], [0.01, 0.0095, 0.009025])
+
+
+def test_warm_start_uses_a_changed_loss():
+    X, y = regression_data()
+    model = LinearRegression(warm_start=True).fit(X, y)
+    model.set_params(loss="absolute_error").fit(X, y)
+    assert type(model.loss_function_).__name__ == "AbsoluteError"
+
+
+def test_auto_learning_rate_scales_the_penalty_by_the_total_weight():
+    X, y = regression_data(n=100)
+    weight = np.full(100, 1e-3)
+    model = LinearRegression(solver="sgd", alpha=1000.0, max_iter=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=weight)
+    assert np.all(np.isfinite(model.coef_))
+
+
+def test_validation_with_zero_total_weight_is_a_clear_error():
+    X, y = classification_data(n=100)
+    weight = np.r_[np.ones(10), np.zeros(90)]
+    model = LogisticRegression(solver="sgd", max_iter=3)
+    with pytest.raises(ValueError, match="non-zero"):
+        model.fit(X, y, validation_data=(X, y, np.zeros(len(y))))
+    with pytest.raises(ValueError, match="validation_fraction"):
+        model.set_params(early_stopping=True, random_state=0).fit(X, y, sample_weight=weight)
+
+
+def test_validation_loss_is_the_training_objective_on_the_same_data():
+    X, y = regression_data()
+    model = LinearRegression(alpha=50.0, max_iter=20)
+    model.fit(X, y, validation_data=(np.vstack([X, X]), np.concatenate([y, y])))
+    assert model.history_["val_loss"][-1] == pytest.approx(model.history_["loss"][-1], rel=1e-9)

@@ -271,3 +271,26 @@ def test_parts_are_cloned_by_fit():
     )
     assert not hasattr(schedule, "lr0_") and model.schedule_ is not schedule
     assert clone(model).learning_rate is not schedule
+
+
+def test_zero_patience_stops_only_on_an_epoch_without_progress():
+    X, y = regression()
+    stop = EarlyStopping(monitor="loss", patience=0, restore_best=False)
+    model = fit_quietly(
+        LinearRegression(
+            solver="sgd", learning_rate_init=0.01, max_iter=30, tol=0, callbacks=[stop]
+        ),
+        X,
+        y,
+    )
+    losses = model.loss_curve_
+    assert len(losses) > 1 and all(b < a for a, b in zip(losses[:-2], losses[1:-1], strict=True))
+    reduce = ReduceLROnPlateau(patience=0, factor=0.5, min_delta=0.0)
+    model = fit_quietly(
+        LinearRegression(
+            solver="sgd", learning_rate_init=0.01, max_iter=5, tol=0, callbacks=[reduce]
+        ),
+        X,
+        y,
+    )
+    assert model.history_["lr"] == [0.01] * 5  # every epoch improved: no reduction
