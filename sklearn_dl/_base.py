@@ -130,6 +130,14 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, validation_data, incremental=False, reset=not warm)
 
     def _partial_fit(self, X, y, sample_weight=None, classes=None):
+        if isinstance(getattr(self, "class_weight", None), str):
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: each batch "
+                "would be balanced on its own. Compute the weights once, e.g. "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y) on a large sample of the targets, and pass "
+                "them as a dict."
+            )
         first = not hasattr(self, "network_")
         if first:
             self._validate_params()

@@ -606,3 +606,13 @@ def test_validation_loss_is_the_training_objective_on_the_same_data():
     model = LinearRegression(alpha=50.0, max_iter=20)
     model.fit(X, y, validation_data=(np.vstack([X, X]), np.concatenate([y, y])))
     assert model.history_["val_loss"][-1] == pytest.approx(model.history_["loss"][-1], rel=1e-9)
+
+
+def test_balanced_class_weight_is_refused_by_partial_fit():
+    X, y = classification_data(n=100)
+    model = LogisticRegression(solver="sgd", class_weight="balanced")
+    with pytest.raises(ValueError, match="compute_class_weight"):
+        model.partial_fit(X, y, classes=[0, 1])
+    LogisticRegression(solver="sgd", class_weight={0: 1.0, 1: 2.0}).partial_fit(
+        X, y, classes=[0, 1]
+    )
