@@ -299,7 +299,6 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             tol=self._tol(),
             batch_size=min(batch_size, n_samples),
             shuffle=self.shuffle,
-            learning_rate_init=self.learning_rate_init_,
             estimator=self,
             val_score=self._validation_score,
             t=self.t_,

@@ -93,7 +93,9 @@ class Data:
 class Trainer:
     """Minimise the objective of one estimator; see the module docstring.
 
-    ``lr_factor`` multiplies the scheduled learning rate (callbacks such as
+    ``schedule`` arrives started: the estimator owns it, so that it carries on
+    across ``partial_fit`` calls. ``lr_factor`` multiplies the scheduled
+    learning rate (callbacks such as
     :class:`~sklearn_dl.callbacks.ReduceLROnPlateau` change it).
     """
 
@@ -110,7 +112,6 @@ class Trainer:
     tol: float = 1e-4
     batch_size: int = 200
     shuffle: bool = True
-    learning_rate_init: float = 1e-3
     estimator: object = None
     val_score: object = None
     lr_factor: float = 1.0
@@ -160,7 +161,6 @@ class Trainer:
         """Train on ``train``; ``epochs`` overrides ``max_iter`` (``partial_fit`` uses 1)."""
         for callback in self.callbacks:
             callback.on_fit_begin(self)
-        self.schedule.start(self.learning_rate_init, self.max_iter)
         max_epochs = self.max_iter if epochs is None else epochs
         self.n_iter = 0
         # A fit (warm or not) runs its schedule from the start; partial_fit calls

@@ -116,7 +116,7 @@ class _BaseMLP:
         super()._start_solver(X, sample_weight)
         if _is_name(self.solver, "adam") and _is_name(self.learning_rate, *_SGD_ONLY_SCHEDULES):
             self.schedule_ = Constant()
-            self.schedule_.start(self.learning_rate_init, self.max_iter)
+            self.schedule_.start(self.learning_rate_init_, self.max_iter)
 
     # -- scikit-learn's fitted attributes ----------------------------------------------
 

@@ -294,3 +294,12 @@ def test_zero_patience_stops_only_on_an_epoch_without_progress():
         y,
     )
     assert model.history_["lr"] == [0.01] * 5  # every epoch improved: no reduction
+
+
+def test_schedule_state_carries_across_partial_fit_calls():
+    X, y = regression()
+    model = LinearRegression(solver="sgd", learning_rate="adaptive", learning_rate_init=0.01)
+    model.partial_fit(X, y)
+    assert model.schedule_.on_plateau()  # as a plateau would: 0.01 -> 0.002
+    model.partial_fit(X, y)
+    assert model.history_["lr"] == pytest.approx([0.01, 0.002])
