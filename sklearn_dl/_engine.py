@@ -15,6 +15,7 @@ optimizers), records the history and calls the callbacks.
 """
 
 import contextlib
+import math
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -140,7 +141,10 @@ class Trainer:
         self.network.backward(dZ)
         if self.penalty is not None:
             W, dW = self.network.weights, self.network.weight_grads
-            self.penalty.add_smooth_gradient(W, dW, self.alpha / total_weight)
+            work = self.__dict__.get("_work")
+            if work is None or work.shape != W.shape or work.dtype != W.dtype:
+                work = self._work = np.empty_like(W)
+            self.penalty.add_smooth_gradient(W, dW, self.alpha / total_weight, work)
         return data_loss
 
     def penalty_value(self):
@@ -224,7 +228,7 @@ class Trainer:
         for batch in _batches(train.n_samples, self.batch_size):
             X, Y, weight = train.rows(batch if order is None else order[batch])
             value = self.gradient(X, Y, weight, total_weight)
-            if not np.isfinite(value):
+            if not math.isfinite(value):
                 self._diverged(start, lr)
             step = self.solver.step(self.params, self.network.grads, lr)
             if self.penalty is not None and self.penalty.l1:

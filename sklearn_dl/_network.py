@@ -45,12 +45,19 @@ class Network:
         # noise or dropout before it needs no gradient).
         trainable = [bool(layer.weight_shapes() or layer.other_shapes()) for layer in self.layers]
         self._first_trainable = trainable.index(True) if any(trainable) else 0
+        self._find_hooks()
         return self
 
-    @property
-    def _finishers(self):
-        """Layers with a ``finish_backward`` step (e.g. tied weights adding their share)."""
-        return [layer for layer in self.layers if hasattr(layer, "finish_backward")]
+    def _find_hooks(self):
+        """Note the layers with per-batch hooks, once: scanning every layer on
+        every batch costs more than a small network's arithmetic.
+
+        ``finish_backward`` runs after backpropagation (e.g. tied weights adding
+        their share); ``activity_loss`` adds a penalty on activations (e.g. a
+        sparse code).
+        """
+        self._finishers = [layer for layer in self.layers if hasattr(layer, "finish_backward")]
+        self._penalised = [layer for layer in self.layers if hasattr(layer, "activity_loss")]
 
     def _bind(self):
         """Give every layer its views into ``params`` and ``grads``."""
@@ -99,8 +106,7 @@ class Network:
         A layer with an ``activity_loss()`` method adds its penalty's gradient
         in its own ``backward``; its value enters the objective here.
         """
-        penalised = [layer for layer in self.layers if hasattr(layer, "activity_loss")]
-        return sum(layer.activity_loss() for layer in penalised)
+        return sum(layer.activity_loss() for layer in self._penalised)
 
     def release(self):
         """Free the buffers and the arrays kept for backpropagation."""

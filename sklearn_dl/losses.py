@@ -64,6 +64,16 @@ class SquaredError(Loss):
         residual = Z - Y
         return 0.5 * residual * residual, residual
 
+    def loss_gradient(self, Y, Z, sample_weight=None):
+        if sample_weight is not None or Z.dtype != np.float64:
+            return super().loss_gradient(Y, Z, sample_weight)
+        # Σ ½ r² as one dot product: on small batches, a third of the time of
+        # squaring into a new array and summing it. (Only in float64, where the
+        # dot product accumulates as precisely as the float64 sum.)
+        residual = np.subtract(Z, Y)
+        flat = residual.ravel()
+        return 0.5 * float(flat @ flat), residual
+
 
 class AbsoluteError(Loss):
     """``loss = Σ_k |z_k - y_k|``; (sub)gradient ``sign(z - y)``."""
@@ -135,14 +145,18 @@ class CategoricalCrossEntropy(Loss):
         return softmax(Z, axis=1)
 
     def _value_grad(self, Y, Z):
-        # log p = (z - max z) - log Σ exp(z - max z), written out: on a mini-batch,
-        # scipy's log_softmax spends longer in its overhead than in the arithmetic.
-        shifted = Z - Z.max(axis=1, keepdims=True)
+        # With s = z - max z: loss = (Σ_k y_k) log Σ exp(s) - Σ_k y_k s_k, written
+        # out, because on a mini-batch scipy's log_softmax spends longer in its
+        # overhead than in the arithmetic. Numpy reduces a few wide columns far
+        # faster than many short rows, hence the maximum over the transpose and
+        # the row sums as products with a vector of ones.
+        ones = np.ones(Z.shape[1], dtype=Z.dtype)
+        shifted = Z - np.ascontiguousarray(Z.T).max(axis=0)[:, None]
         P = np.exp(shifted)
-        total = P.sum(axis=1, keepdims=True)
-        P /= total
-        shifted -= np.log(total)
-        return -(Y * shifted), np.subtract(P, Y, out=P)
+        total = P @ ones
+        P /= total[:, None]
+        values = np.log(total) * (Y @ ones) - np.einsum("ij,ij->i", Y, shifted)
+        return values[:, None], np.subtract(P, Y, out=P)
 
 
 class Hinge(Loss):

@@ -264,16 +264,18 @@ class Adam(Optimizer):
         b1, b2 = self.beta_1, self.beta_2
         size, work = self._scratch(params)
         self.t_ += 1
+        # Python floats, so that float32 parameters are updated in float32.
+        lr_t = lr * math.sqrt(1 - b2**self.t_) / (1 - b1**self.t_)
+        # ``v_`` holds v / (1 - β₂): its update is then one pass shorter, and
+        # sqrt(v) + ε = sqrt(1 - β₂) (sqrt(v_) + ε / sqrt(1 - β₂)).
+        root = math.sqrt(1 - b2)
         m, v = self.m_, self.v_
         m *= b1
         m += np.multiply(grads, 1 - b1, out=work)
         v *= b2
-        np.multiply(grads, grads, out=work)
-        work *= 1 - b2
-        v += work
-        # A Python float, so that float32 parameters are updated in float32.
-        lr_t = lr * math.sqrt(1 - b2**self.t_) / (1 - b1**self.t_)
-        return _scaled_step(params, m, v, lr_t, self.epsilon, size, work)
+        v += np.multiply(grads, grads, out=work)
+        _scaled_step(params, m, v, lr_t / root, self.epsilon / root, size, work)
+        return size
 
 
 class AdamW(Adam):

@@ -44,10 +44,13 @@ class Penalty(Part):
             total += self.l2 * 0.5 * float(W @ W)
         return total
 
-    def add_smooth_gradient(self, W, grad, scale):
-        """Add ``scale * ∇(smooth part of R)(W) = scale * l2 * W`` to ``grad``."""
+    def add_smooth_gradient(self, W, grad, scale, work=None):
+        """Add ``scale * ∇(smooth part of R)(W) = scale * l2 * W`` to ``grad``.
+
+        ``work``, an array shaped like ``W``, saves allocating a temporary.
+        """
         if self.l2 and scale:
-            grad += (scale * self.l2) * W
+            grad += np.multiply(W, scale * self.l2, out=work)
 
     def prox(self, W, step):
         """Soft-threshold ``W`` in place by ``step * l1`` (scalar or per entry)."""
