@@ -27,6 +27,7 @@ from ._validation import Integral, Interval, Real, StrOptions, check_is_fitted, 
 from .activations import ACTIVATIONS, Activation
 from .layers import Dense, GaussianNoise, Layer
 from .losses import BinaryCrossEntropy, SquaredError
+from .optimizers import OPTIMIZERS, BaseOptimizer
 
 # -- layers --------------------------------------------------------------------------
 
@@ -176,8 +177,9 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
     codes; the decoder mirrors it back to ``n_features``. Training minimises
     ``(Σ_i [loss(x_i, x̂_i) + sparsity ‖c_i‖₁] + alpha R(W)) / n`` with the
     squared error ``½ ‖x̂ - x‖²`` (or, with ``output_activation="sigmoid"``, the
-    binary cross-entropy on the logits). With no hidden layer and identity
-    activations (the defaults) the code spans the principal subspace of ``X``.
+    binary cross-entropy on the logits; the default ``"auto"`` picks it for
+    data in [0, 1]). With no hidden layer, identity activations and the
+    squared error, the code spans the principal subspace of ``X``.
 
     Parameters
     ----------
@@ -192,10 +194,13 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
     code_activation : str or Activation, default="identity"
         Nonlinearity of the code layer. ``"relu"`` gives non-negative codes
         that ``sparsity`` drives to exact zeros.
-    output_activation : {"identity", "sigmoid"}, default="identity"
+    output_activation : {"auto", "identity", "sigmoid"}, default="auto"
         ``"identity"``: squared-error reconstructions for any real data.
         ``"sigmoid"`` (alias ``"logistic"``): reconstructions in (0, 1) fitted
-        with the binary cross-entropy, for data scaled to [0, 1].
+        with the binary cross-entropy, for data scaled to [0, 1]. ``"auto"``:
+        ``"sigmoid"`` when the data given to the first ``fit`` (or
+        ``partial_fit``) lie in [0, 1], ``"identity"`` otherwise; see
+        ``output_activation_``.
     tied_weights : bool, default=False
         Use the transposed encoder weights in the decoder: half the weights.
     denoising : None, float, tuple or Layer, default=None
@@ -207,9 +212,13 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
         solvers: a full-batch solver would see new noise at every evaluation.
     sparsity : float, default=0.0
         Strength of the L1 penalty on the code, per sample.
-    solver : str or optimizer, default="adam"
+    solver : str or optimizer, default="auto"
         ``"adam"``, ``"sgd"``, ``"lbfgs"`` and every other optimizer of
-        :mod:`sklearn_dl.optimizers`, or an optimizer object.
+        :mod:`sklearn_dl.optimizers`, or an optimizer object. ``"auto"``
+        fits with ``"lbfgs"``, which converges to a precise optimum the way
+        PCA users expect, and with ``"adam"`` when the objective is random
+        (``denoising``) or not smooth (``sparsity``), with ``early_stopping``
+        and in ``partial_fit``; see ``solver_``.
     alpha : float, default=1e-4
         Strength of the weight penalty.
     penalty : {"l2", "l1", "elasticnet"}, penalty object or None, default="l2"
@@ -259,6 +268,10 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
 
     Attributes
     ----------
+    output_activation_ : {"identity", "sigmoid"}
+        The output activation in use (the choice of ``"auto"``).
+    solver_ : Optimizer
+        The optimizer in use (the choice of ``"auto"``).
     encoder_ : list of Layer
         The encoder's layers, input to code.
     decoder_ : list of Layer
@@ -306,7 +319,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS)), Activation, list],
         "code_activation": [StrOptions(set(ACTIVATIONS)), Activation],
-        "output_activation": [StrOptions({"identity", "sigmoid", "logistic"})],
+        "output_activation": [StrOptions({"auto", "identity", "sigmoid", "logistic"})],
+        "solver": [StrOptions({"auto", *OPTIMIZERS}), BaseOptimizer],
         "tied_weights": ["boolean"],
         "denoising": [None, Interval(Real, 0, None, closed="left"), tuple, Layer],
         "sparsity": [Interval(Real, 0, None, closed="left")],
@@ -326,11 +340,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
         hidden_layer_sizes=(),
         activation="relu",
         code_activation="identity",
-        output_activation="identity",
+        output_activation="auto",
         tied_weights=False,
         denoising=None,
         sparsity=0.0,
-        solver="adam",
+        solver="auto",
         alpha=1e-4,
         penalty="l2",
         l1_ratio=0.5,
@@ -455,9 +469,14 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
     def _encode_targets(self, y, dtype, reset, classes=None):
         Y = y.toarray() if sp.issparse(y) else y
         Y = np.asarray(Y, dtype=dtype)
-        if self._sigmoid_output() and Y.size and (Y.min() < 0 or Y.max() > 1):
+        in_unit_range = not Y.size or (Y.min() >= 0 and Y.max() <= 1)
+        if self.output_activation != "auto":
+            self.output_activation_ = self.output_activation
+        elif reset:  # warm starts and partial_fit keep the first choice
+            self.output_activation_ = "sigmoid" if in_unit_range else "identity"
+        if self._sigmoid_output() and not in_unit_range:
             raise ValueError(
-                f"output_activation={self.output_activation!r} reconstructs data in "
+                f"output_activation={self.output_activation_!r} reconstructs data in "
                 f"[0, 1], but X has values in [{Y.min():.3g}, {Y.max():.3g}]. Scale X "
                 "(e.g. sklearn.preprocessing.MinMaxScaler) or use "
                 "output_activation='identity'."
@@ -465,7 +484,18 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
         return Y
 
     def _sigmoid_output(self):
-        return self.output_activation in ("sigmoid", "logistic")
+        return self.output_activation_ in ("sigmoid", "logistic")
+
+    def _solver_choice(self, incremental):
+        """``"auto"``: L-BFGS, unless training is by mini-batches (``partial_fit``,
+        ``early_stopping``), the objective is random (``denoising`` draws new
+        noise at every pass, which a line search cannot follow) or not smooth
+        (``sparsity``): then Adam."""
+        if self.solver != "auto":
+            return self.solver
+        by_batches = incremental or self.early_stopping
+        rough = bool(self._corruption()) or self.sparsity > 0
+        return "adam" if by_batches or rough else "lbfgs"
 
     def _make_loss(self):
         return BinaryCrossEntropy() if self._sigmoid_output() else SquaredError()

@@ -72,6 +72,8 @@ def make_rng(random_state):
 def is_stochastic(estimator):
     """True when the solver trains by mini-batches (``partial_fit`` then exists)."""
     solver = estimator.solver
+    if solver == "auto":  # an automatic choice trains by mini-batches when asked to
+        return True
     if isinstance(solver, str):
         solver = OPTIMIZERS.get(solver)
     return solver is not None and not solver.full_batch
@@ -153,8 +155,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         elif not incremental:
             self._rng = make_rng(self.random_state)
             self.loss_function_ = self._make_loss()  # a warm start honours a changed loss
-        if not incremental or not hasattr(self, "solver_"):
-            self._start_solver(X, sample_weight)
+        solver = getattr(self, "solver_", None)
+        if not incremental or solver is None or solver.full_batch:
+            self._start_solver(X, sample_weight, incremental)
         train, validation = self._split(X, Y, y, sample_weight, validation_data, incremental)
         if validation is not None and not validation.total_weight > 0:
             raise ValueError(
@@ -220,15 +223,19 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         self.history_ = {}
         self.t_ = 0
 
-    def _start_solver(self, X, sample_weight=None):
+    def _start_solver(self, X, sample_weight=None, incremental=False):
         """Fresh optimizer and schedule (kept across ``partial_fit`` calls)."""
-        solver = self.solver
+        solver = self._solver_choice(incremental)
         if isinstance(solver, str):
             solver = OPTIMIZERS[solver](**self._solver_settings().get(solver, {}))
         self.solver_ = get_optimizer(solver)
         self.learning_rate_init_ = self._initial_learning_rate(X, sample_weight)
         self.schedule_ = get_schedule(self.learning_rate, getattr(self, "power_t", 0.5))
         self.schedule_.start(self.learning_rate_init_, self.max_iter)
+
+    def _solver_choice(self, incremental):
+        """The optimizer name or object to train with (``incremental``: for ``partial_fit``)."""
+        return self.solver
 
     def _initial_learning_rate(self, X, sample_weight=None):
         """The learning rate the schedule starts from (linear models may derive it)."""

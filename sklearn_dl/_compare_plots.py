@@ -236,6 +236,7 @@ def draw_reconstructions(rows, budget, path):
             n_components=k,
             hidden_layer_sizes=(64,),
             output_activation="sigmoid",
+            solver="adam",  # the same solver and epochs as the MLPRegressor beside it
             max_iter=epochs,
             random_state=budget.seed,
         ),

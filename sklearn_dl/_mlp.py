@@ -112,8 +112,8 @@ class _BaseMLP:
             "adamw": adam,
         }
 
-    def _start_solver(self, X, sample_weight=None):
-        super()._start_solver(X, sample_weight)
+    def _start_solver(self, X, sample_weight=None, incremental=False):
+        super()._start_solver(X, sample_weight, incremental)
         if _is_name(self.solver, "adam") and _is_name(self.learning_rate, *_SGD_ONLY_SCHEDULES):
             self.schedule_ = Constant()
             self.schedule_.start(self.learning_rate_init_, self.max_iter)

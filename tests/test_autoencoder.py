@@ -21,6 +21,7 @@ import sklearn_dl.neural_network
 from sklearn_dl._autoencoder import ActivityL1, MaskingNoise, TiedDense
 from sklearn_dl.callbacks import LambdaCallback
 from sklearn_dl.layers import Dense, Dropout
+from sklearn_dl.losses import BinaryCrossEntropy
 from sklearn_dl.neural_network import Autoencoder
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -121,6 +122,7 @@ def test_nonlinear_autoencoder_beats_pca_on_digits():
         16,
         hidden_layer_sizes=(128,),
         output_activation="sigmoid",
+        solver="adam",
         learning_rate_init=5e-3,
         max_iter=30,
         random_state=0,
@@ -129,23 +131,58 @@ def test_nonlinear_autoencoder_beats_pca_on_digits():
 
 
 def test_codes_classify_at_least_as_well_as_pca_codes():
+    # The defaults, as a user swapping PCA(32) for Autoencoder(32) gets them:
+    # a sigmoid output for data in [0, 1], fitted by L-BFGS.
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
-    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
     classifier = LogisticRegression(max_iter=3000)
-    ae = Autoencoder(
-        32,
-        hidden_layer_sizes=(256,),
-        tied_weights=True,
-        denoising=("mask", 0.2),
-        output_activation="sigmoid",
-        learning_rate_init=3e-3,
-        max_iter=60,
-        random_state=0,
-    )
-    ours = cross_val_score(make_pipeline(ae, classifier), X, y, cv=cv).mean()
+    ae = Autoencoder(32, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = cross_val_score(make_pipeline(ae, classifier), X, y, cv=cv).mean()
     theirs = cross_val_score(make_pipeline(PCA(32), classifier), X, y, cv=cv).mean()
     assert ours >= theirs
+
+
+def test_auto_output_activation_follows_the_first_data():
+    rng = np.random.default_rng(20)
+    X01 = rng.random((60, 5))
+    ae = Autoencoder(2, max_iter=5, random_state=0).fit(X01)
+    assert ae.output_activation_ == "sigmoid"
+    assert isinstance(ae.loss_function_, BinaryCrossEntropy)
+    assert np.all((ae.inverse_transform(ae.transform(X01)) > 0))
+    assert Autoencoder(2, max_iter=5).fit(X01 - 0.5).output_activation_ == "identity"
+    # partial_fit keeps the first choice, and data outside [0, 1] are then an error
+    streaming = Autoencoder(2, random_state=0).partial_fit(X01)
+    with pytest.raises(ValueError, match=r"reconstructs data in \[0, 1\]"):
+        streaming.partial_fit(X01 + 1)
+    assert streaming.output_activation_ == "sigmoid"
+
+
+def test_auto_solver_is_lbfgs_unless_training_needs_batches():
+    rng = np.random.default_rng(21)
+    X = low_rank_data(rng)
+    kinds = {
+        (): "LBFGS",
+        (("denoising", 0.1),): "Adam",
+        (("sparsity", 0.1),): "Adam",
+        (("early_stopping", True),): "Adam",
+        (("denoising", 0.0),): "LBFGS",  # no noise: the objective stays deterministic
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for params, kind in kinds.items():
+            ae = Autoencoder(2, max_iter=5, random_state=0, **dict(params)).fit(X)
+            assert type(ae.solver_).__name__ == kind, params
+        # partial_fit trains by mini-batches, also after a full-batch fit
+        ae = Autoencoder(2, max_iter=5, random_state=0).fit(X)
+        before = ae.network_.params.copy()
+        ae.partial_fit(X)
+    assert type(ae.solver_).__name__ == "Adam"
+    assert not np.array_equal(ae.network_.params, before)
+    assert hasattr(Autoencoder(solver="auto"), "partial_fit")
+    assert not hasattr(Autoencoder(solver="lbfgs"), "partial_fit")
 
 
 def test_grid_search_uses_the_reconstruction_score():
@@ -225,11 +262,12 @@ def test_partial_fit_runs_one_epoch_per_call():
 def test_warm_start_continues_from_the_previous_fit():
     rng = np.random.default_rng(9)
     X = low_rank_data(rng)
-    ae = Autoencoder(2, max_iter=5, tol=0.0, warm_start=True, random_state=0).fit(X)
+    ae = Autoencoder(2, solver="adam", max_iter=5, tol=0.0, warm_start=True, random_state=0)
+    ae.fit(X)
     before = ae.network_.params.copy()
     ae.fit(X)
     assert ae.n_iter_ == 10
-    cold = Autoencoder(2, max_iter=5, tol=0.0, random_state=0).fit(X)
+    cold = Autoencoder(2, solver="adam", max_iter=5, tol=0.0, random_state=0).fit(X)
     np.testing.assert_array_equal(cold.network_.params, before)
 
 
@@ -239,7 +277,8 @@ def test_early_stopping_and_validation_data_record_scores():
     ae = Autoencoder(2, early_stopping=True, max_iter=30, random_state=0).fit(X)
     assert len(ae.validation_scores_) == ae.n_iter_
     assert all(score <= 0 for score in ae.validation_scores_)
-    ae = Autoencoder(2, max_iter=4, random_state=0).fit(X[:200], validation_data=X[200:])
+    ae = Autoencoder(2, solver="adam", max_iter=4, random_state=0)
+    ae.fit(X[:200], validation_data=X[200:])
     assert len(ae.history_["val_loss"]) == 4
     assert ae.history_["val_score"][-1] == pytest.approx(ae.score(X[200:]))
 
@@ -362,7 +401,8 @@ def test_sigmoid_output_reconstructs_in_unit_interval():
 def test_code_activation_is_applied():
     rng = np.random.default_rng(19)
     X = low_rank_data(rng)
-    codes = Autoencoder(4, code_activation="tanh", max_iter=3, random_state=0).fit_transform(X)
+    ae = Autoencoder(4, code_activation="tanh", solver="adam", max_iter=3, random_state=0)
+    codes = ae.fit_transform(X)
     assert np.all(np.abs(codes) < 1)
 
 
