@@ -138,9 +138,11 @@ def _num(value, digits=2):
     return f"{value:.{digits}f}"
 
 
-def _seconds(value):
+def _seconds(value, unit="s"):
     if value is None:
         return ""
+    if unit != "s":  # a quality row: an error or an error rate, not a time
+        return f"{value:.5f}"
     if value < 1e-3:
         return f"{value * 1e6:.0f}µs"
     if value < 1:
@@ -202,8 +204,8 @@ def results_table(results):
                 [
                     name,
                     label(row),
-                    _seconds(row.get("ours_s")),
-                    _seconds(row.get("theirs_s")),
+                    _seconds(row.get("ours_s"), row.get("unit", "s")),
+                    _seconds(row.get("theirs_s"), row.get("unit", "s")),
                     _num(row.get("ratio")),
                     _num(row.get("target")),
                     _met(row),
@@ -243,8 +245,8 @@ def comparison_table(before, after):
         lines.append(
             [
                 *key,
-                _seconds(a["ours_s"]),
-                _seconds(b["ours_s"]),
+                _seconds(a["ours_s"], a.get("unit", "s")),
+                _seconds(b["ours_s"], b.get("unit", "s")),
                 _num(change),
                 _num(a.get("ratio")),
                 _num(b.get("ratio")),

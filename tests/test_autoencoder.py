@@ -151,7 +151,7 @@ def test_auto_output_activation_follows_the_first_data():
     ae = Autoencoder(2, max_iter=5, random_state=0).fit(X01)
     assert ae.output_activation_ == "sigmoid"
     assert isinstance(ae.loss_function_, BinaryCrossEntropy)
-    assert np.all((ae.inverse_transform(ae.transform(X01)) > 0))
+    assert np.all(ae.inverse_transform(ae.transform(X01)) > 0)
     assert Autoencoder(2, max_iter=5).fit(X01 - 0.5).output_activation_ == "identity"
     # partial_fit keeps the first choice, and data outside [0, 1] are then an error
     streaming = Autoencoder(2, random_state=0).partial_fit(X01)
