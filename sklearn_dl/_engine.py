@@ -119,6 +119,8 @@ class Trainer:
     t: int = 0
     n_iter: int = 0
     history: dict = field(default_factory=dict)
+    # Scratch for the penalty's gradient, shaped like the weights (fixed for a trainer).
+    _work: np.ndarray = field(default=None, init=False, repr=False)
 
     @property
     def params(self):
@@ -141,10 +143,9 @@ class Trainer:
         self.network.backward(dZ)
         if self.penalty is not None:
             W, dW = self.network.weights, self.network.weight_grads
-            work = self.__dict__.get("_work")
-            if work is None or work.shape != W.shape or work.dtype != W.dtype:
-                work = self._work = np.empty_like(W)
-            self.penalty.add_smooth_gradient(W, dW, self.alpha / total_weight, work)
+            if self._work is None:
+                self._work = np.empty_like(W)
+            self.penalty.add_smooth_gradient(W, dW, self.alpha / total_weight, self._work)
         return data_loss
 
     def penalty_value(self):

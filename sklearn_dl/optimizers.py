@@ -274,8 +274,7 @@ class Adam(Optimizer):
         m += np.multiply(grads, 1 - b1, out=work)
         v *= b2
         v += np.multiply(grads, grads, out=work)
-        _scaled_step(params, m, v, lr_t / root, self.epsilon / root, size, work)
-        return size
+        return _scaled_step(params, m, v, lr_t / root, self.epsilon / root, size, work)
 
 
 class AdamW(Adam):
