@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context, clone
 from sklearn.utils import check_array
-from sklearn.utils._available_if import available_if
+from sklearn.utils.metaestimators import available_if
 
 from ._base import TRAINING_CONSTRAINTS, BaseNetwork, is_stochastic
 from ._validation import Integral, Interval, Real, StrOptions, check_is_fitted, validate_data

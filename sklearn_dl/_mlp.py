@@ -10,10 +10,8 @@ nonlinearity. Every parameter of scikit-learn's ``MLPClassifier`` and
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import column_or_1d
 
-from ._base import is_stochastic
 from ._supervised import NetworkClassifier, NetworkRegressor
 from ._validation import Interval, StrOptions
 from .activations import ACTIVATIONS, Activation
@@ -434,30 +432,6 @@ class MLPClassifier(_BaseMLP, NetworkClassifier):
         self.class_weight = class_weight
         self.callbacks = callbacks
 
-    @available_if(is_stochastic)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
-        """One epoch of the mini-batch solver over ``X``, ``y``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            A batch of training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Its labels (an indicator matrix for multilabel classification).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-        classes : array-like of shape (n_classes,), default=None
-            Every label, required on the first call.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        if not hasattr(self, "network_") and classes is None:
-            raise ValueError("classes must be passed on the first call to partial_fit.")
-        return self._partial_fit(X, y, sample_weight, classes=classes)
-
 
 class MLPRegressor(_BaseMLP, NetworkRegressor):
     """Multi-layer perceptron regressor, a drop-in for scikit-learn's ``MLPRegressor``.
@@ -589,23 +563,3 @@ default="squared_error"
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)  # scikit-learn's MLP predicts 1-D then
         return super()._encode_targets(y, dtype, reset, classes)
-
-    @available_if(is_stochastic)
-    def partial_fit(self, X, y, sample_weight=None):
-        """One epoch of the mini-batch solver over ``X``, ``y``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            A batch of training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Its targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        return self._partial_fit(X, y, sample_weight)

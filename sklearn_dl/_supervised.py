@@ -8,10 +8,11 @@ from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseNetwork
+from ._base import BaseNetwork, is_stochastic
 from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, Poisson, get_loss
 
 
@@ -25,6 +26,31 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
     _y_numeric = False
     _multilabel = False
     _single_class = False  # whether y with one class is accepted (always predicted)
+
+    @available_if(is_stochastic)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch of the mini-batch solver over ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Its labels (an indicator matrix for multilabel classification,
+            where the estimator supports it).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        classes : array-like of shape (n_classes,), default=None
+            Every label, required on the first call.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        if not hasattr(self, "network_") and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        return self._partial_fit(X, y, sample_weight, classes=classes)
 
     def _encode_targets(self, y, dtype, reset, classes=None):
         if reset:
@@ -143,6 +169,26 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
     """A network whose outputs, through the loss's link, predict ``y``."""
 
     _y_numeric = True
+
+    @available_if(is_stochastic)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch of the mini-batch solver over ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Its targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._partial_fit(X, y, sample_weight)
 
     def _encode_targets(self, y, dtype, reset, classes=None):
         y = np.asarray(y)

@@ -10,9 +10,8 @@ reach the exact optimum: a full-batch L-BFGS from zero weights.
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils._available_if import available_if
 
-from ._base import TRAINING_CONSTRAINTS, is_stochastic
+from ._base import TRAINING_CONSTRAINTS
 from ._supervised import NetworkClassifier, NetworkRegressor
 from ._validation import Interval, Real, StrOptions
 from .optimizers import SGD
@@ -214,26 +213,6 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
         """Bound on the loss's second derivative in the logit (1 for these losses)."""
         return 1.0
 
-    @available_if(is_stochastic)
-    def partial_fit(self, X, y, sample_weight=None):
-        """One epoch of the mini-batch solver over ``X``, ``y``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            A batch of training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Its targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        return self._partial_fit(X, y, sample_weight)
-
 
 class LogisticRegression(_LinearMixin, NetworkClassifier):
     """Logistic regression trained by gradient methods: sigmoid for two classes, softmax for more.
@@ -340,27 +319,3 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
     def _curvature(self):
         """Bound on the log loss's second derivative in the logits: ¼ binary, ½ softmax."""
         return 0.25 if len(self.classes_) == 2 else 0.5
-
-    @available_if(is_stochastic)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
-        """One epoch of the mini-batch solver over ``X``, ``y``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            A batch of training data.
-        y : array-like of shape (n_samples,)
-            Its labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-        classes : array-like of shape (n_classes,), default=None
-            Every label, required on the first call.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        if not hasattr(self, "network_") and classes is None:
-            raise ValueError("classes must be passed on the first call to partial_fit.")
-        return self._partial_fit(X, y, sample_weight, classes=classes)
