@@ -169,6 +169,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         with self._scikit_learn_callbacks(trainer, X, y, sample_weight, incremental):
             trainer.fit(train, validation, epochs=1 if incremental else None)
             self._record(trainer)
+        self._partial_fit_callbacks = (
+            (self._callback_params(), trainer.callbacks, trainer.lr_factor) if incremental else None
+        )
         return self
 
     @contextlib.contextmanager
@@ -292,6 +295,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     def _trainer(self, incremental, n_samples):
         batch_size = 200 if self.batch_size == "auto" else self.batch_size
+        # partial_fit calls are epochs of one training: callbacks keep their
+        # state (a plateau's count, a reduced rate) from one call to the next.
+        kept = getattr(self, "_partial_fit_callbacks", None) if incremental else None
+        resumed = kept[1:] if kept and kept[0] == self._callback_params() else None
+        callbacks, lr_factor = resumed or (self._make_callbacks(incremental), 1.0)
         return Trainer(
             network=self.network_,
             loss=self.loss_function_,
@@ -299,7 +307,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             schedule=self.schedule_,
             penalty=get_penalty(self.penalty, self.l1_ratio) if self.alpha > 0 else None,
             alpha=float(self.alpha),
-            callbacks=self._make_callbacks(incremental),
+            callbacks=callbacks,
+            lr_factor=lr_factor,
+            resume=resumed is not None,
             rng=self._rng,
             max_iter=self.max_iter,
             max_fun=self.max_fun,
@@ -322,6 +332,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         if self.tol != "auto":
             return self.tol
         return 1e-6 if self.solver_.full_batch else 1e-4
+
+    def _callback_params(self):
+        """The parameters the callbacks are built from: a change starts them afresh."""
+        return list(self.callbacks or []), self.verbose
 
     def _make_callbacks(self, incremental):
         """User callbacks (cloned), then the shortcuts scikit-learn's flags stand for."""

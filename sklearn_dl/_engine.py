@@ -97,7 +97,9 @@ class Trainer:
     ``schedule`` arrives started: the estimator owns it, so that it carries on
     across ``partial_fit`` calls. ``lr_factor`` multiplies the scheduled
     learning rate (callbacks such as
-    :class:`~sklearn_dl.callbacks.ReduceLROnPlateau` change it).
+    :class:`~sklearn_dl.callbacks.ReduceLROnPlateau` change it). ``resume``
+    means the callbacks carry on from an earlier ``partial_fit`` call with
+    their state: ``on_fit_begin`` is not called again.
     """
 
     network: object
@@ -116,6 +118,7 @@ class Trainer:
     estimator: object = None
     val_score: object = None
     lr_factor: float = 1.0
+    resume: bool = False
     t: int = 0
     n_iter: int = 0
     history: dict = field(default_factory=dict)
@@ -164,7 +167,7 @@ class Trainer:
 
     def fit(self, train, validation=None, epochs=None):
         """Train on ``train``; ``epochs`` overrides ``max_iter`` (``partial_fit`` uses 1)."""
-        for callback in self.callbacks:
+        for callback in () if self.resume else self.callbacks:
             callback.on_fit_begin(self)
         max_epochs = self.max_iter if epochs is None else epochs
         self.n_iter = 0

@@ -660,6 +660,29 @@ def test_callbacks():
     assert stopped.n_iter_ == 3 and seen == stopped.loss_curve_
 
 
+def test_callbacks_carry_their_state_across_partial_fit_calls():
+    rng = np.random.default_rng(34)
+    X, y = blobs(rng, n=60, spread=0.5)
+    reducer = ReduceLROnPlateau(patience=1, factor=0.5, min_delta=10.0)
+    model = MLPClassifier((8,), callbacks=[reducer], random_state=0)
+    for _ in range(5):
+        model.partial_fit(X, y, classes=[0, 1, 2])
+    # One plateau count across the calls, as in one fit of five epochs.
+    np.testing.assert_allclose(model.history_["lr"], 1e-3 * 0.5 ** np.array([0, 0, 1, 2, 3]))
+    # New callbacks start afresh (the old ones had reduced the rate 16-fold)...
+    model.set_params(callbacks=[ReduceLROnPlateau(patience=3, min_delta=10.0)])
+    model.partial_fit(X, y)
+    assert model.history_["lr"][-1] == pytest.approx(1e-3)
+    # ... and so do the partial_fit calls after a fit.
+    model.set_params(callbacks=[reducer], max_iter=1)
+    for _ in range(3):
+        model.partial_fit(X, y)
+    assert model.history_["lr"][-1] == pytest.approx(5e-4)
+    model.fit(X, y)
+    model.partial_fit(X, y)
+    assert model.history_["lr"][-1] == pytest.approx(1e-3)
+
+
 def test_validation_data_without_early_stopping_fills_the_history():
     X, y = regression(np.random.default_rng(35))
     model = MLPRegressor(hidden_layer_sizes=(8,), **quiet())
