@@ -32,7 +32,7 @@ from ._validation import (
 )
 from .callbacks import Callback, EarlyStopping, ProgressPrinter
 from .initializers import INITIALIZERS, Initializer, get_initializer
-from .layers import Dense
+from .layers import Dense, Layer
 from .optimizers import OPTIMIZERS, BaseOptimizer, get_optimizer
 from .penalties import PENALTIES, Penalty, get_penalty
 from .schedules import SCHEDULES, Schedule, get_schedule
@@ -152,7 +152,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         if reset:
             self._rng = make_rng(self.random_state)
             self._build(X.shape[1], Y.shape[1], X.dtype)
-        elif not incremental:
+        else:
+            self._follow_settings(Y.shape[1])
+        if not reset and not incremental:
             self._rng = make_rng(self.random_state)
             self.loss_function_ = self._make_loss()  # a warm start honours a changed loss
         solver = getattr(self, "solver_", None)
@@ -225,6 +227,40 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         self.network_.build(n_features, dtype, self._rng, self._initializer())
         self.history_ = {}
         self.t_ = 0
+
+    def _follow_settings(self, n_outputs):
+        """Carry the fitted parameters into the network the current settings describe.
+
+        A warm start or a ``partial_fit`` call continues from the fitted
+        parameters, and honours settings changed since that keep their shapes
+        (an activation, a dropout rate, a noise level). Settings that change
+        the shapes (``hidden_layer_sizes``, ``batch_norm``, ``fit_intercept``,
+        ...) leave nothing to continue from: they are an error.
+        """
+        old = self.network_
+        layers = self._layers(n_outputs)
+        if _signature(layers) == _signature(old.layers):
+            return
+        # The throwaway generator leaves the estimator's random stream as it was.
+        new = Network(layers).build(
+            old.n_in, old.dtype, np.random.default_rng(0), self._initializer()
+        )
+        if _shapes(new) != _shapes(old):
+            raise ValueError(
+                f"warm_start=True and partial_fit continue from the fitted parameters, "
+                f"but the current settings describe a network with parameters of other "
+                f"shapes ({_shapes(new)} instead of {_shapes(old)}). Set "
+                "warm_start=False, or call fit, to train a new network."
+            )
+        new.params[...] = old.params
+        # Batch normalisation's running statistics live outside ``params``.
+        normalised = [
+            [layer for layer in net.layers if hasattr(layer, "running_mean_")] for net in (new, old)
+        ]
+        for layer, was in zip(*normalised, strict=True):
+            layer.running_mean_[...] = was.running_mean_
+            layer.running_var_[...] = was.running_var_
+        self.network_ = new
 
     def _start_solver(self, X, sample_weight=None, incremental=False):
         """Fresh optimizer and schedule (kept across ``partial_fit`` calls)."""
@@ -420,6 +456,30 @@ class _EpochTasks(Callback):
         # built only when a callback asks for one.
         snapshot = lambda: {"network_": copy.deepcopy(estimator.network_)}  # noqa: E731
         return task.call_on_fit_task_end(**data, reconstruction_attributes=snapshot)
+
+
+def _signature(layers):
+    """What defines each layer: its class and parameters (a source layer's, recursively)."""
+    return [
+        (
+            type(layer),
+            {
+                key: _signature([value]) if isinstance(value, Layer) else value
+                for key, value in layer.get_params(deep=False).items()
+            },
+        )
+        for layer in layers
+    ]
+
+
+def _shapes(network):
+    """The shapes of each layer's parameters, for the layers that have any."""
+    shapes = [(layer.weight_shapes(), layer.other_shapes()) for layer in network.layers]
+    return [
+        (type(layer).__name__, *pair)
+        for layer, pair in zip(network.layers, shapes, strict=True)
+        if any(pair)
+    ]
 
 
 def get_callback(value):

@@ -581,6 +581,14 @@ def test_warm_start_uses_a_changed_loss():
     assert type(model.loss_function_).__name__ == "AbsoluteError"
 
 
+def test_warm_start_after_dropping_the_intercept_is_a_clear_error():
+    X, y = regression_data()
+    model = LinearRegression(warm_start=True).fit(X, y + 3.0)
+    with pytest.raises(ValueError, match="other shapes"):
+        model.set_params(fit_intercept=False).fit(X, y)
+    assert model.set_params(warm_start=False).fit(X, y).intercept_ == 0.0
+
+
 def test_auto_learning_rate_scales_the_penalty_by_the_total_weight():
     X, y = regression_data(n=100)
     weight = np.full(100, 1e-3)

@@ -348,6 +348,35 @@ def test_warm_start_continues_and_cold_start_restarts():
     np.testing.assert_array_equal(model.coefs_[0], first[0])
 
 
+def test_warm_start_follows_changed_settings_that_keep_the_shapes():
+    X, y = blobs(np.random.default_rng(12))
+    model = MLPClassifier((8,), batch_norm=True, warm_start=True, max_iter=5, random_state=0)
+    model.fit(X, y)
+    fitted = model.network_.params.copy()
+    running_mean = model.network_.layers[1].running_mean_.copy()
+    # A rate too small to move anything: the new network starts from the fitted one.
+    model.set_params(activation="tanh", dropout=0.2, learning_rate_init=1e-12, max_iter=1)
+    model.fit(X, y)
+    assert isinstance(model.network_.layers[2].activation_, Tanh)
+    assert isinstance(model.network_.layers[3], Dropout)
+    np.testing.assert_allclose(model.network_.params, fitted, atol=1e-9)
+    # Batch statistics move with the data, but start from the fitted ones.
+    assert np.corrcoef(model.network_.layers[1].running_mean_, running_mean)[0, 1] > 0.99
+
+
+@pytest.mark.parametrize("change", [{"hidden_layer_sizes": (9,)}, {"batch_norm": False}])
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+def test_settings_that_change_the_shapes_cannot_continue(change, how):
+    X, y = blobs(np.random.default_rng(12))
+    model = MLPClassifier((8,), batch_norm=True, warm_start=True, max_iter=2, random_state=0)
+    model.fit(X, y)
+    model.set_params(**change)
+    with pytest.raises(ValueError, match="warm_start=False"):
+        model.fit(X, y) if how == "warm_start" else model.partial_fit(X, y)
+    model.set_params(warm_start=False).fit(X, y)  # a cold start builds the new network
+    assert model.coefs_[0].shape[1] == (9 if "hidden_layer_sizes" in change else 8)
+
+
 def test_zero_sample_weight_equals_dropping_the_samples():
     X, y = blobs(np.random.default_rng(13))
     weight = np.ones(len(X))
