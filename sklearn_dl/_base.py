@@ -252,14 +252,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 f"shapes ({_shapes(new)} instead of {_shapes(old)}). Set "
                 "warm_start=False, or call fit, to train a new network."
             )
-        new.params[...] = old.params
-        # Batch normalisation's running statistics live outside ``params``.
-        normalised = [
-            [layer for layer in net.layers if hasattr(layer, "running_mean_")] for net in (new, old)
-        ]
-        for layer, was in zip(*normalised, strict=True):
-            layer.running_mean_[...] = was.running_mean_
-            layer.running_var_[...] = was.running_var_
+        new.load(old)
         self.network_ = new
 
     def _start_solver(self, X, sample_weight=None, incremental=False):
@@ -334,8 +327,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         # partial_fit calls are epochs of one training: callbacks keep their
         # state (a plateau's count, a reduced rate) from one call to the next.
         kept = getattr(self, "_partial_fit_callbacks", None) if incremental else None
-        resumed = kept[1:] if kept and kept[0] == self._callback_params() else None
-        callbacks, lr_factor = resumed or (self._make_callbacks(incremental), 1.0)
+        resume = bool(kept) and kept[0] == self._callback_params()
+        if resume:
+            _, callbacks, lr_factor = kept
+        else:
+            callbacks, lr_factor = self._make_callbacks(incremental), 1.0
         return Trainer(
             network=self.network_,
             loss=self.loss_function_,
@@ -345,7 +341,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             alpha=float(self.alpha),
             callbacks=callbacks,
             lr_factor=lr_factor,
-            resume=resumed is not None,
+            resume=resume,
             rng=self._rng,
             max_iter=self.max_iter,
             max_fun=self.max_fun,
@@ -474,11 +470,9 @@ def _signature(layers):
 
 def _shapes(network):
     """The shapes of each layer's parameters, for the layers that have any."""
-    shapes = [(layer.weight_shapes(), layer.other_shapes()) for layer in network.layers]
     return [
-        (type(layer).__name__, *pair)
-        for layer, pair in zip(network.layers, shapes, strict=True)
-        if any(pair)
+        (type(layer).__name__, layer.weight_shapes(), layer.other_shapes())
+        for layer in network.parameter_layers()
     ]
 
 

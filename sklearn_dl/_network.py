@@ -43,10 +43,21 @@ class Network:
             layer.initialize(rng, initializer)
         # Backpropagation stops at the first layer with parameters (e.g. input
         # noise or dropout before it needs no gradient).
-        trainable = [bool(layer.weight_shapes() or layer.other_shapes()) for layer in self.layers]
-        self._first_trainable = trainable.index(True) if any(trainable) else 0
+        owners = self.parameter_layers()
+        self._first_trainable = self.layers.index(owners[0]) if owners else 0
         self._find_hooks()
         return self
+
+    def parameter_layers(self):
+        """The layers that own parameters, input to output."""
+        return [layer for layer in self.layers if layer.weight_shapes() or layer.other_shapes()]
+
+    def load(self, other):
+        """Take the parameters, and the state layers keep beside them, from
+        ``other``: a network whose parameters have the same shapes."""
+        self.params[...] = other.params
+        for layer, was in zip(self.parameter_layers(), other.parameter_layers(), strict=True):
+            layer.load_state(was)
 
     def _find_hooks(self):
         """Note the layers with per-batch hooks, once: scanning every layer on

@@ -60,6 +60,9 @@ class Layer(Part):
             ones = self._buffers[key] = np.ones(n, dtype=self.dtype_)
         return ones
 
+    def load_state(self, other):
+        """Take the state ``other``, a layer of the same shapes, keeps outside the parameters."""
+
     def release(self):
         """Drop the buffers and the arrays kept for the backward pass."""
         self._buffers = {}
@@ -306,6 +309,10 @@ class BatchNorm(Layer):
         self.beta_[...] = 0
         self.running_mean_[...] = 0
         self.running_var_[...] = 1
+
+    def load_state(self, other):
+        self.running_mean_[...] = other.running_mean_
+        self.running_var_[...] = other.running_var_
 
     def forward(self, X, training=False, rng=None):
         if sp.issparse(X):
