@@ -513,7 +513,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
     # -- the network --------------------------------------------------------------------
 
     def _layers(self, n_outputs):
-        """Corruption, encoder, code penalty, decoder; records where each part lies."""
+        """Corruption, encoder, code penalty, decoder."""
         sizes = self._hidden_sizes()
         activations = self._hidden_activations(len(sizes))
         corruption = self._corruption()
@@ -529,9 +529,6 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
         else:
             pairs = zip([*reversed(sizes), n_outputs], back_activations, strict=True)
             decoder = [Dense(units, activation) for units, activation in pairs]
-        start = len(corruption)
-        self._encoder_slice = slice(start, start + len(encoder))
-        self._decoder_slice = slice(start + len(encoder) + len(penalty), None)
         return [*corruption, *encoder, *penalty, *decoder]
 
     def _hidden_sizes(self):
@@ -572,13 +569,18 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
             )
         return [_DENOISING_KINDS[kind](float(level))] if level > 0 else []
 
+    # The encoder and the decoder are the two halves of the dense layers (the
+    # others, corruption and the code penalty, are the identity at inference):
+    # read off the fitted network, they always describe it.
     @property
     def encoder_(self):
-        return self.network_.layers[self._encoder_slice]
+        dense = self.network_.dense_layers()
+        return dense[: len(dense) // 2]
 
     @property
     def decoder_(self):
-        return self.network_.layers[self._decoder_slice]
+        dense = self.network_.dense_layers()
+        return dense[len(dense) // 2 :]
 
     @property
     def _n_features_out(self):

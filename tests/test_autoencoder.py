@@ -271,6 +271,19 @@ def test_warm_start_continues_from_the_previous_fit():
     np.testing.assert_array_equal(cold.network_.params, before)
 
 
+def test_a_refused_warm_start_leaves_the_fitted_autoencoder_usable():
+    rng = np.random.default_rng(9)
+    X = low_rank_data(rng)
+    settings = dict(denoising=0.1, sparsity=1e-3, max_iter=3, warm_start=True, random_state=0)
+    ae = Autoencoder(2, hidden_layer_sizes=(4,), **settings).fit(X)
+    codes = ae.transform(X)
+    ae.set_params(hidden_layer_sizes=(5, 3))
+    with pytest.raises(ValueError, match="other shapes"):
+        ae.fit(X)
+    np.testing.assert_array_equal(ae.transform(X), codes)
+    assert ae.inverse_transform(codes).shape == X.shape
+
+
 def test_early_stopping_and_validation_data_record_scores():
     rng = np.random.default_rng(10)
     X = low_rank_data(rng)
