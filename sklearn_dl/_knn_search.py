@@ -1,6 +1,6 @@
 """Exact k-nearest-neighbour search behind :mod:`sklearn_dl.neighbors`.
 
-Two indexes answer ``query(X, k) -> (distances, indices)``:
+Three indexes answer ``query(X, k) -> (distances, indices)``:
 
 * :class:`TreeIndex` wraps :class:`scipy.spatial.cKDTree` for the Minkowski
   family (``p >= 1``, including ``p = inf``).
@@ -8,7 +8,8 @@ Two indexes answer ``query(X, k) -> (distances, indices)``:
   writes one tile of values (fitted points x queries) at a time; a fast
   selection keeps, for each query, the few candidates that can be among the
   ``k`` nearest, and the source computes their exact distances.
-* :class:`GraphIndex` reads the neighbours off a sparse precomputed graph.
+* :class:`PrecomputedIndex` reads them off precomputed distances: a dense
+  matrix by the brute-force selection, a sparse graph's stored entries directly.
 
 A source's values need not be exact distances. The dot-product sources
 (euclidean, squared euclidean, cosine) compute ``|y|^2 - 2 x.y`` or ``-x.y``
@@ -94,11 +95,6 @@ class TreeIndex:
     def query(self, X, k, n_jobs=None, exclude_self=False):
         """Distances and indices of the ``k`` nearest fitted points, sorted."""
         workers = 1 if n_jobs is None else effective_n_jobs(n_jobs)
-        if sp.issparse(X):
-            raise ValueError(
-                "The kd-tree fitted on dense data cannot take sparse queries; "
-                "densify them, or fit with algorithm='brute'."
-            )
         if exclude_self:
             Q, q_order = self.tree.data, self.order
         else:
@@ -124,32 +120,44 @@ def _drop_self(dist, ind, self_ind):
     return dist[~is_self].reshape(shape), ind[~is_self].reshape(shape)
 
 
-class GraphIndex:
-    """Search a sparse precomputed distance graph.
+class PrecomputedIndex:
+    """Search precomputed distances between the queries and the fitted points.
 
-    Only stored entries are candidates; a row with fewer than ``k`` of them is
-    an error.
+    The queries' rows decide, as in scikit-learn: a sparse matrix is a graph
+    whose stored entries are the only candidates (a row with fewer than ``k``
+    of them is an error); a dense one is searched by brute force. Without
+    queries, the fitted matrix gives each fitted point's row.
     """
 
-    def __init__(self, graph):
-        self.graph = graph
+    def __init__(self, D):
+        self.D = D
 
     def query(self, X, k, n_jobs=None, exclude_self=False):
         """Distances and indices of the ``k`` nearest fitted points, sorted."""
-        graph = sp.csr_array(self.graph if exclude_self else X)
-        rows = np.repeat(np.arange(graph.shape[0]), np.diff(graph.indptr))
-        cols, vals = graph.indices.astype(np.intp), graph.data.astype(np.float64)
-        if exclude_self:
-            keep = cols != rows
-            rows, cols, vals = rows[keep], cols[keep], vals[keep]
-        counts = np.bincount(rows, minlength=graph.shape[0])
-        if counts.min(initial=k) < k:
-            raise ValueError(
-                f"{k} neighbors per sample are requested, but some row of the "
-                f"precomputed sparse graph stores only {counts.min()} entries; "
-                f"store at least {k} entries per row."
-            )
-        return _top_k(rows, cols, vals, graph.shape[0], k)
+        rows = self.D if exclude_self else X
+        if sp.issparse(rows):
+            return _graph_query(rows, k, exclude_self)
+        return BruteIndex(PrecomputedSource(self.D)).query(rows, k, n_jobs, exclude_self)
+
+
+def _graph_query(graph, k, exclude_self):
+    """The ``k`` nearest stored entries of each row of a sparse graph."""
+    graph = sp.csr_array(graph)
+    rows = np.repeat(np.arange(graph.shape[0]), np.diff(graph.indptr))
+    cols, vals = graph.indices.astype(np.intp), graph.data.astype(np.float64)
+    if exclude_self:
+        keep = cols != rows
+        rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    counts = np.bincount(rows, minlength=graph.shape[0])
+    if counts.min(initial=k) < k:
+        besides = " besides the sample itself" if exclude_self else ""
+        raise ValueError(
+            f"{k} neighbors per samples are required, but some samples have only "
+            f"{counts.min()} neighbors in precomputed graph matrix. Decrease number "
+            "of neighbors used or recompute the graph with more neighbors. Only "
+            f"stored entries are candidates: store at least {k} per row{besides}."
+        )
+    return _top_k(rows, cols, vals, graph.shape[0], k)
 
 
 def _top_k(rows, cols, dist, n_rows, k):

@@ -9,6 +9,7 @@ error is bounded, followed by an exact re-ranking of the few candidates (see
 ``sklearn_dl._knn_search``).
 """
 
+import sys
 import warnings
 
 import numpy as np
@@ -17,7 +18,12 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import DistanceMetric
-from sklearn.neighbors import VALID_METRICS, VALID_METRICS_SPARSE
+from sklearn.neighbors import VALID_METRICS, VALID_METRICS_SPARSE, BallTree, KDTree
+
+# Not in _validation: these are class markers, not helpers. KNeighborsMixin
+# makes scikit-learn's own checks (kneighbors_graph(estimator, ...)) accept
+# ours; NeighborsBase recognises scikit-learn's fitted estimators as training data.
+from sklearn.neighbors._base import KNeighborsMixin, NeighborsBase
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -34,6 +40,17 @@ from sklearn_dl._validation import (
 __all__ = ["KNeighborsClassifier", "KNeighborsRegressor"]
 
 _ALL_METRICS = set().union(*VALID_METRICS.values())
+# Sparse formats whose stored entries are the graph's edges: a DOK matrix
+# drops explicit zeros (a distance of zero), a BSR matrix stores implicit ones.
+_GRAPH_FORMATS = ("csr", "csc", "coo", "lil")
+
+
+def _warn(message, category=UserWarning):
+    """Warn at the caller's line: the first frame outside this module."""
+    frame, level = sys._getframe(0), 1
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def _effective_metric(metric, p, metric_params):
@@ -81,8 +98,8 @@ def _neighbor_weights(dist, weights):
         )
     if np.any(np.all(w == 0, axis=1)):
         raise ValueError(
-            "The weights callable gave zero weight to every neighbour of some "
-            "sample; change `weights` so that each sample keeps a non-zero weight."
+            "All neighbors of some sample is getting zero weights. Please modify "
+            "'weights' to avoid this case if you are using a user-defined function."
         )
     return w
 
@@ -123,6 +140,32 @@ def _check_magnitude(X, metric, p, metric_params):
     )
 
 
+def _training_samples(X):
+    """``X``, or the training samples of a fitted neighbours estimator or tree.
+
+    As in scikit-learn, ``fit`` accepts a fitted NearestNeighbors,
+    KNeighbors* or RadiusNeighbors* estimator (ours or scikit-learn's), a
+    BallTree or a KDTree in place of ``X``; its samples are fitted again with
+    this estimator's own metric and algorithm.
+    """
+    if isinstance(X, (_KNeighborsBase, NeighborsBase)):
+        check_is_fitted(X)
+        return X._fit_X
+    if isinstance(X, (BallTree, KDTree)):
+        return np.asarray(X.data)
+    return X
+
+
+def _check_graph_format(X):
+    """Refuse sparse precomputed distances whose stored entries are not the edges."""
+    if sp.issparse(X) and X.format not in _GRAPH_FORMATS:
+        raise TypeError(
+            f"Sparse matrix in {X.format!r} format is not supported due to its "
+            "handling of explicit zeros. Pass precomputed distances in CSR, CSC, "
+            "COO or LIL format."
+        )
+
+
 def _appendable(estimator):
     """``partial_fit`` exists unless the data is a precomputed distance matrix."""
     if estimator.metric == "precomputed":
@@ -133,8 +176,12 @@ def _appendable(estimator):
     return True
 
 
-class _KNeighborsBase(BaseEstimator):
-    """Fitting, validation and neighbour search shared by both estimators."""
+class _KNeighborsBase(KNeighborsMixin, BaseEstimator):
+    """Fitting, validation and neighbour search shared by both estimators.
+
+    ``KNeighborsMixin`` only marks the estimators as k-neighbours searchers for
+    scikit-learn: both of its public methods are overridden here.
+    """
 
     _parameter_constraints: dict = {
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
@@ -186,6 +233,8 @@ class _KNeighborsBase(BaseEstimator):
     def _validate_X(self, X, y="no_validation", reset=True):
         """Validate ``X`` (and ``y`` when given) as scikit-learn's estimators do."""
         precomputed = self.metric == "precomputed"
+        if precomputed:
+            _check_graph_format(X)
         kwargs = dict(
             accept_sparse="csr",
             dtype=np.float64 if precomputed else (np.float64, np.float32),
@@ -204,13 +253,14 @@ class _KNeighborsBase(BaseEstimator):
                 except ValueError as error:
                     raise ValueError(f"y must hold numbers for a regressor: {error}.") from None
             if numeric and not np.all(np.isfinite(y)):  # None in an object array
-                raise ValueError("Input y contains NaN (a missing value such as None).")
+                raise ValueError("Input y contains NaN. A missing value such as None is NaN.")
         if not precomputed:
             _check_magnitude(X, self.metric, self.p, self.metric_params)
         if precomputed and (X.data if sp.issparse(X) else X).min(initial=0) < 0:
+            whom = "precomputed distance matrix" if sp.issparse(X) else "X"
             raise ValueError(
-                "Negative values in data passed to a precomputed distance matrix; "
-                "distances must be non-negative."
+                f"Negative values in data passed to {whom}. With metric='precomputed', "
+                "X holds distances, which are non-negative."
             )
         return X if no_y else (X, y)
 
@@ -218,34 +268,40 @@ class _KNeighborsBase(BaseEstimator):
         """Resolve the metric, then store ``X`` and build the search index."""
         if self.metric == "precomputed" and X.shape[0] != X.shape[1]:
             raise ValueError(
-                "With metric='precomputed', X must be a square distance matrix "
-                f"between the training samples; got shape {X.shape}."
+                f"Precomputed matrix must be square. Input is a {X.shape[0]}x"
+                f"{X.shape[1]} matrix. With metric='precomputed', X must be the "
+                "square distance matrix between the training samples."
             )
         self.effective_metric_, self.effective_metric_params_ = _effective_metric(
             self.metric, self.p, self.metric_params
         )
         if self.metric_params and "p" in self.metric_params and self.p is not None:
-            warnings.warn(
+            _warn(
                 "Parameter p is found in metric_params. The corresponding "
                 "parameter from __init__ is ignored.",
                 SyntaxWarning,
-                stacklevel=3,
             )
         self._check_metric(X)
         self._fit_parts = [X]
         self.n_samples_fit_ = X.shape[0]
-        self._build_index()
+        self._fit_method = self._choose_algorithm(X, warn=True)
+        self._index = self._new_index()
 
     def _check_metric(self, X):
         """Reject a metric the chosen algorithm or sparse input cannot take."""
         algorithm, metric = self.algorithm, self.metric
         if algorithm == "kd_tree" and callable(metric):
-            raise ValueError("algorithm='kd_tree' does not take a callable metric.")
+            raise ValueError(
+                f"kd_tree does not support callable metric '{metric}'. Calling it for "
+                "every pair would be very slow; use algorithm='ball_tree' or 'brute'."
+            )
         valid = VALID_METRICS.get(algorithm, _ALL_METRICS)
         if isinstance(metric, str) and metric not in valid:
             raise ValueError(
-                f"Metric {metric!r} is not valid for algorithm={algorithm!r}; "
-                f"valid metrics are {sorted(valid)}, or a callable."
+                f"Metric '{metric}' not valid. Use sorted(sklearn.neighbors."
+                f"VALID_METRICS['{algorithm}']) to get valid options. Metric can also "
+                f"be a callable function. It is not valid for algorithm={algorithm!r}; "
+                f"valid metrics are {sorted(valid)}."
             )
         w = self.effective_metric_params_.get("w")
         if w is not None:
@@ -259,30 +315,52 @@ class _KNeighborsBase(BaseEstimator):
         valid = VALID_METRICS_SPARSE["brute"]
         if sp.issparse(X) and isinstance(name, str) and name not in valid:
             raise ValueError(
-                f"Metric {name!r} is not valid for sparse input; valid metrics "
-                f"are {sorted(valid)}, or a callable."
+                f"Metric '{name}' not valid for sparse input. Use sorted(sklearn."
+                "neighbors.VALID_METRICS_SPARSE['brute']) to get valid options. "
+                f"Metric can also be a callable function. Valid metrics: {sorted(valid)}."
             )
 
-    def _choose_algorithm(self, X):
-        """``kd_tree``, ``ball_tree`` or ``brute``, as scikit-learn would choose."""
+    def _choose_algorithm(self, X, warn):
+        """scikit-learn's ``_fit_method`` for this data: kd_tree, ball_tree or brute.
+
+        ``warn`` is False when the index is rebuilt after ``partial_fit`` or
+        loading: ``fit`` gave the warnings already.
+        """
         metric, params = self.effective_metric_, self.effective_metric_params_
-        p = search.minkowski_p(metric, params) if isinstance(metric, str) else None
-        algorithm = self.algorithm
         if sp.issparse(X):
-            if algorithm in ("kd_tree", "ball_tree"):
-                warnings.warn("cannot use tree with sparse input: using brute force", stacklevel=4)
+            if warn and self.algorithm in ("kd_tree", "ball_tree"):
+                _warn("cannot use tree with sparse input: using brute force")
             return "brute"
-        if algorithm == "auto":
-            small = X.shape[1] <= 15 and self.n_neighbors < X.shape[0] // 2
-            tree_ok = metric != "precomputed" and (p is None or p >= 1)
-            tree_ok = tree_ok and (callable(metric) or metric in VALID_METRICS["ball_tree"])
-            algorithm = "kd_tree" if small and tree_ok else "brute"
-        if algorithm != "brute" and p is not None and p < 1:
-            raise ValueError(
-                f"algorithm={algorithm!r} does not support 0 < p < 1 for the "
-                f"Minkowski metric (p={p}); set p >= 1 or algorithm='brute'."
-            )
+        algorithm = self._auto_algorithm(X) if self.algorithm == "auto" else self.algorithm
+        if metric == "minkowski" and params["p"] < 1:
+            # Not a metric (no triangle inequality): a tree would prune wrongly.
+            if algorithm != "brute":
+                raise ValueError(
+                    f'algorithm="{algorithm}" does not support 0 < p < 1 for the '
+                    "Minkowski metric. To resolve this problem either set p >= 1 "
+                    'or algorithm="brute".'
+                )
+            if warn:
+                _warn(
+                    "Mind that for 0 < p < 1, Minkowski metrics are not distance "
+                    "metrics. Continuing the execution with `algorithm='brute'`."
+                )
         return algorithm
+
+    def _auto_algorithm(self, X):
+        """What ``algorithm='auto'`` means for this data, as in scikit-learn."""
+        metric, params = self.effective_metric_, self.effective_metric_params_
+        if metric == "precomputed" or X.shape[1] > 15 or self.n_neighbors >= X.shape[0] // 2:
+            return "brute"
+        if metric == "minkowski" and params["p"] < 1:
+            return "brute"
+        if metric == "minkowski" and params.get("w") is not None:
+            return "ball_tree"
+        if isinstance(metric, str) and metric in VALID_METRICS["kd_tree"]:
+            return "kd_tree"
+        if callable(metric) or (isinstance(metric, str) and metric in VALID_METRICS["ball_tree"]):
+            return "ball_tree"
+        return "brute"
 
     def __getstate__(self):
         # The search index (a scipy tree or cached float32 copies) is rebuilt at
@@ -293,21 +371,23 @@ class _KNeighborsBase(BaseEstimator):
             state["_index"] = None
         return state
 
-    def _build_index(self):
-        """Join appended data and build the index for the current algorithm."""
+    @property
+    def _fit_X(self):
+        """The training samples; parts appended by ``partial_fit`` are joined once."""
         parts = self._fit_parts
         if len(parts) > 1:
             sparse = sp.issparse(parts[0])
-            joined = sp.csr_array(sp.vstack(parts)) if sparse else np.concatenate(parts)
-            self._fit_parts = [joined]
-        X = self._fit_X = self._fit_parts[0]
-        self._fit_method = self._choose_algorithm(X)
+            self._fit_parts = [sp.csr_array(sp.vstack(parts)) if sparse else np.concatenate(parts)]
+        return self._fit_parts[0]
+
+    def _new_index(self):
+        """The search index of the training samples for ``_fit_method``."""
+        X = self._fit_X
         metric, params = self.effective_metric_, self.effective_metric_params_
         if self._fit_method != "brute" and search.tree_supports(metric, params):
             p = search.minkowski_p(metric, params)
-            self._index = search.TreeIndex(X, p, self.leaf_size, params.get("w"))
-        else:
-            self._index = _brute_index(X, metric, params)
+            return search.TreeIndex(X, p, self.leaf_size, params.get("w"))
+        return _brute_index(X, metric, params)
 
     def _append(self, X):
         """Add fitted samples; the index is rebuilt at the next search."""
@@ -350,8 +430,7 @@ class _KNeighborsBase(BaseEstimator):
         """
         check_is_fitted(self)
         k = self.n_neighbors if n_neighbors is None else n_neighbors
-        if not isinstance(k, Integral) or isinstance(k, bool) or k < 1:
-            raise ValueError(f"n_neighbors must be a positive integer; got {k!r}.")
+        _check_n_neighbors(k)
         if X is not None:
             X = self._validate_X(X, reset=False)
         available = self.n_samples_fit_ - (X is None)
@@ -366,8 +445,14 @@ class _KNeighborsBase(BaseEstimator):
         return (dist, ind) if return_distance else ind
 
     def _search(self, X, k):
-        if self._index is None:
-            self._build_index()
+        if self._index is None:  # after partial_fit, or loaded from a pickle
+            self._fit_method = self._choose_algorithm(self._fit_X, warn=False)
+            self._index = self._new_index()
+        if sp.issparse(X) and isinstance(self._index, search.TreeIndex):
+            raise ValueError(
+                f"{self._fit_method} does not work with sparse matrices. Densify the "
+                "data, or set algorithm='brute'."
+            )
         return self._index.query(X, k, n_jobs=self.n_jobs, exclude_self=X is None)
 
     def kneighbors_graph(self, X=None, n_neighbors=None, mode="connectivity"):
@@ -399,7 +484,10 @@ default=None
                [0. , 0. , 0.1]])
         """
         if mode not in ("connectivity", "distance"):
-            raise ValueError(f"mode must be 'connectivity' or 'distance'; got {mode!r}.")
+            raise ValueError(
+                'Unsupported mode, must be one of "connectivity", or "distance" but '
+                f'got "{mode}" instead.'
+            )
         dist, ind = self.kneighbors(X, n_neighbors)
         n_queries, k = ind.shape
         data = dist.ravel() if mode == "distance" else np.ones(n_queries * k)
@@ -413,12 +501,19 @@ default=None
         return ind, _neighbor_weights(dist, self.weights)
 
 
+def _check_n_neighbors(k):
+    """Refuse a number of neighbours that is not a positive integer."""
+    rule = "n_neighbors must be a positive integer."
+    if isinstance(k, Real) and not isinstance(k, bool) and k <= 0:
+        raise ValueError(f"Expected n_neighbors > 0. Got {k}. {rule}")
+    if not isinstance(k, Integral) or isinstance(k, bool):
+        raise TypeError(f"n_neighbors does not take {type(k)} value, enter integer value. {rule}")
+
+
 def _brute_index(X, metric, params):
     """The brute-force index (or sparse graph) for this metric and data."""
     if metric == "precomputed":
-        if sp.issparse(X):
-            return search.GraphIndex(X)
-        return search.BruteIndex(search.PrecomputedSource(X))
+        return search.PrecomputedIndex(X)
     kinds = {
         "euclidean": "euclidean",
         "l2": "euclidean",
@@ -459,7 +554,8 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
     leaf_size : int, default=30
         Number of points in a leaf of the tree.
     p : float, default=2
-        Power of the Minkowski metric: 1 is manhattan, 2 euclidean.
+        Power of the Minkowski metric: 1 is manhattan, 2 euclidean. Below 1
+        it is not a metric: brute force only, with a warning.
     metric : str, callable or DistanceMetric, default='minkowski'
         Distance: 'minkowski', 'euclidean', 'manhattan', 'chebyshev',
         'cosine', any other name scikit-learn's neighbours accept, a callable
@@ -516,7 +612,8 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
 (n_samples, n_samples) if metric='precomputed'
-            Training samples.
+            Training samples; or a fitted neighbours estimator (ours or
+            scikit-learn's), BallTree or KDTree, whose samples are taken.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Class labels (numbers or strings).
 
@@ -563,7 +660,7 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
         """
         if not hasattr(self, "n_samples_fit_"):
             return self._fit(X, y, classes=classes)
-        X, y = self._validate_X(X, y, reset=False)
+        X, y = self._validate_X(_training_samples(X), y, reset=False)
         codes = self._add_labels(self._label_columns(y), classes)
         self._y = np.concatenate([self._y, codes])
         self._append(X)
@@ -571,7 +668,7 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
 
     def _fit(self, X, y, classes):
         self._validate_params()
-        X, y = self._validate_X(X, y)
+        X, y = self._validate_X(_training_samples(X), y)
         labels = self._label_columns(y, first=True)
         self._classes = [np.unique(column) for column in labels.T]
         self._y = np.empty((0, labels.shape[1]), dtype=np.intp)
@@ -584,11 +681,10 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             if first:
-                warnings.warn(
-                    "A column-vector y was passed when a 1d array was expected; "
-                    "it is used as y.ravel().",
+                _warn(
+                    "A column-vector y was passed when a 1d array was expected. Please "
+                    "change the shape of y to (n_samples,), for example using ravel().",
                     DataConversionWarning,
-                    stacklevel=4,
                 )
             y = y.ravel()
         check_classification_targets(y)
@@ -723,7 +819,8 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
     leaf_size : int, default=30
         Number of points in a leaf of the tree.
     p : float, default=2
-        Power of the Minkowski metric: 1 is manhattan, 2 euclidean.
+        Power of the Minkowski metric: 1 is manhattan, 2 euclidean. Below 1
+        it is not a metric: brute force only, with a warning.
     metric : str, callable or DistanceMetric, default='minkowski'
         Distance: 'minkowski', 'euclidean', 'manhattan', 'chebyshev',
         'cosine', any other name scikit-learn's neighbours accept, a callable
@@ -769,7 +866,8 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
 (n_samples, n_samples) if metric='precomputed'
-            Training samples.
+            Training samples; or a fitted neighbours estimator (ours or
+            scikit-learn's), BallTree or KDTree, whose samples are taken.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
 
@@ -785,7 +883,7 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
         2
         """
         self._validate_params()
-        X, self._y = self._validate_X(X, y)
+        X, self._y = self._validate_X(_training_samples(X), y)
         self._fit_data(X)
         return self
 
@@ -814,7 +912,7 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
         """
         if not hasattr(self, "n_samples_fit_"):
             return self.fit(X, y)
-        X, y = self._validate_X(X, y, reset=False)
+        X, y = self._validate_X(_training_samples(X), y, reset=False)
         if y.ndim != self._y.ndim:
             raise ValueError(
                 f"y has {y.ndim} dimension(s) but the fitted targets have "

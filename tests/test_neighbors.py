@@ -12,9 +12,12 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.spatial.distance import cdist
 from sklearn import config_context
 from sklearn import neighbors as sk
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import DistanceMetric
+from sklearn.neighbors._base import KNeighborsMixin
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import sklearn_dl.neighbors
 from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 
@@ -213,7 +216,7 @@ def test_sparse_precomputed_graph():
     theirs = sk.KNeighborsClassifier(n_neighbors=4, metric="precomputed").fit(graph, y)
     assert_allclose(ours.kneighbors(graph)[0], theirs.kneighbors(graph)[0])
     assert_array_equal(ours.predict(graph), theirs.predict(graph))
-    with pytest.raises(ValueError, match="store at least 12 entries"):
+    with pytest.raises(ValueError, match="12 neighbors per samples are required"):
         ours.kneighbors(graph, n_neighbors=12)
 
 
@@ -336,30 +339,194 @@ def test_bad_input_errors():
             KNeighborsClassifier(n_neighbors=bad).fit(X, y)
         with pytest.raises(ValueError, match="n_neighbors must be a positive integer"):
             clf.kneighbors(Q, n_neighbors=bad)
+    with pytest.raises(TypeError, match="n_neighbors must be a positive integer"):
+        clf.kneighbors(Q, n_neighbors=2.5)
     with pytest.raises(ValueError, match="'metric' parameter"):
         KNeighborsClassifier(metric="no-such-metric").fit(X, y)
     with pytest.raises(ValueError, match="not valid for algorithm='kd_tree'"):
         KNeighborsClassifier(metric="cosine", algorithm="kd_tree").fit(X, y)
-    for algorithm in ("kd_tree", "ball_tree"):
-        with pytest.raises(ValueError, match="0 < p < 1"):
-            KNeighborsClassifier(p=0.5, algorithm=algorithm).fit(X, y)
     with pytest.raises(ValueError, match="NaN"):
         clf.predict(np.where(Q > 1, np.nan, Q))
     with pytest.raises(ValueError, match="X has 4 features"):
         clf.predict(Q[:, :4])
-    with pytest.raises(ValueError, match="zero weight to every neighbour"):
+    with pytest.raises(ValueError, match="zero weights"):
         KNeighborsClassifier(weights=np.zeros_like).fit(X, y).predict(Q)
-    with pytest.raises(ValueError, match="zero weight to every neighbour"):
+    with pytest.raises(ValueError, match="zero weights"):
         KNeighborsRegressor(weights=np.zeros_like).fit(X, y).predict(Q)
-    with pytest.raises(ValueError, match="sparse queries"):
+    with pytest.raises(ValueError, match="does not work with sparse matrices"):
         KNeighborsClassifier(algorithm="kd_tree").fit(X, y).predict(sp.csr_matrix(Q))
     with pytest.raises(ValueError, match="square"):
         KNeighborsClassifier(metric="precomputed").fit(cdist(X, X)[:, :10], y)
 
 
-def test_p_below_one_uses_brute_force():
+SEMIMETRIC_WARNING = (
+    "Mind that for 0 < p < 1, Minkowski metrics are not distance metrics. "
+    "Continuing the execution with `algorithm='brute'`."
+)
+
+
+@pytest.mark.parametrize("algorithm", ["auto", "brute"])
+def test_p_below_one_warns_and_uses_brute_force(algorithm):
     X, Q, y = _data(16)
-    with pytest.warns(UserWarning, match="0 < p < 1"):
-        theirs = sk.KNeighborsRegressor(p=0.5).fit(X, y)
-    ours = KNeighborsRegressor(p=0.5).fit(X, y)
+    with pytest.warns(UserWarning, match=SEMIMETRIC_WARNING):
+        theirs = sk.KNeighborsRegressor(p=0.5, algorithm=algorithm).fit(X, y)
+    with pytest.warns(UserWarning, match=SEMIMETRIC_WARNING) as record:
+        ours = KNeighborsRegressor(p=0.5, algorithm=algorithm).fit(X, y)
+    assert record[0].filename == __file__  # points at the caller's line
+    assert ours._fit_method == "brute"
     assert_array_equal(ours.kneighbors(Q)[1], theirs.kneighbors(Q)[1])
+    with pytest.warns(UserWarning, match=SEMIMETRIC_WARNING):
+        KNeighborsRegressor(metric_params={"p": 0.5}, p=None).fit(X, y)
+
+
+@pytest.mark.parametrize("algorithm", ["kd_tree", "ball_tree"])
+def test_p_below_one_with_a_tree_is_scikit_learns_error(algorithm):
+    X, _, y = _data(16, n=20)
+    message = (
+        f'algorithm="{algorithm}" does not support 0 < p < 1 for the Minkowski metric. '
+        'To resolve this problem either set p >= 1 or algorithm="brute".'
+    )
+    for Estimator in (KNeighborsClassifier, KNeighborsRegressor):
+        with pytest.raises(ValueError, match=message):
+            Estimator(p=0.5, algorithm=algorithm).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"n_neighbors": 150},
+        {"metric": "cosine"},
+        {"metric": "canberra"},
+        {"metric": _manhattan},
+        {"metric": "minkowski", "p": 3, "metric_params": {"w": np.ones(5)}},
+        {"metric": "precomputed"},
+        {"algorithm": "ball_tree"},
+    ],
+)
+def test_fit_method_means_what_scikit_learn_chose(params):
+    X, _, y = _data(17)
+    if params.get("metric") == "precomputed":
+        X = cdist(X, X)
+    ours = KNeighborsClassifier(**params).fit(X, y)
+    assert ours._fit_method == sk.KNeighborsClassifier(**params).fit(X, y)._fit_method
+
+
+def _fitted_sources(X, y):
+    """Fitted neighbours estimators and trees of both libraries over ``X``."""
+    ours_in_parts = (
+        KNeighborsRegressor().partial_fit(X[:100], y[:100]).partial_fit(X[100:], y[100:])
+    )
+    return [
+        sk.NearestNeighbors().fit(X),
+        sk.KNeighborsClassifier().fit(X, y),
+        sk.RadiusNeighborsRegressor().fit(X, y),
+        sk.BallTree(X),
+        sk.KDTree(X),
+        KNeighborsClassifier(metric="manhattan").fit(X, y),
+        ours_in_parts,
+    ]
+
+
+@pytest.mark.parametrize("Estimator", [KNeighborsClassifier, KNeighborsRegressor])
+def test_fit_takes_a_fitted_neighbours_estimator_or_tree(Estimator):
+    X, Q, y = _data(18)
+    reference = Estimator(n_neighbors=4).fit(X, y)
+    for source in _fitted_sources(X, y):
+        ours = Estimator(n_neighbors=4).fit(source, y)
+        assert ours.n_samples_fit_ == 300 and ours.n_features_in_ == 5
+        for queries in (Q, None):
+            assert_array_equal(ours.kneighbors(queries)[1], reference.kneighbors(queries)[1])
+        assert_allclose(ours.predict(Q), reference.predict(Q))
+    with pytest.raises(NotFittedError):
+        Estimator().fit(sk.NearestNeighbors(), y)
+
+
+@pytest.mark.parametrize("fmt", ["dok", "bsr"])
+def test_sparse_precomputed_formats_that_lose_explicit_zeros_are_refused(fmt):
+    X, Q, y = _data(19, n=40, n_queries=10)
+    D, DQ = cdist(X, X), cdist(Q, X)
+    ours = KNeighborsRegressor(metric="precomputed").fit(D, y)
+    message = (
+        f"Sparse matrix in '{fmt}' format is not supported due to its handling of explicit zeros"
+    )
+    with pytest.raises(TypeError, match=message):
+        ours.predict(sp.csr_matrix(DQ).asformat(fmt))
+    with pytest.raises(TypeError, match=message):
+        KNeighborsRegressor(metric="precomputed").fit(sp.csr_matrix(D).asformat(fmt), y)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.EfficiencyWarning")
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "lil"])
+def test_sparse_precomputed_queries_are_graphs_whatever_was_fitted(fmt):
+    # As in scikit-learn, sparse queries are searched over their stored entries
+    # only, also after a dense fit; dense queries after a sparse fit are searched whole.
+    X, Q, y = _data(20, n=40, n_queries=10)
+    D, DQ = cdist(X, X), cdist(Q, X)
+    graph = sp.csr_matrix(np.where(DQ < np.median(DQ), DQ, 0)).asformat(fmt)
+    for fitted in (D, sp.csr_matrix(D)):
+        ours = KNeighborsRegressor(metric="precomputed").fit(fitted, y)
+        theirs = sk.KNeighborsRegressor(metric="precomputed").fit(fitted, y)
+        for queries in (graph, DQ):
+            assert_allclose(ours.predict(queries), theirs.predict(queries))
+
+
+def _error(call):
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    return type(info.value), str(info.value)
+
+
+def _bad_calls(lib, X, Q, y):
+    """Calls that fail, on the estimators of ``lib`` (ours or scikit-learn's)."""
+    clf = lib.KNeighborsClassifier(n_neighbors=3).fit(X, y)
+    pre = lib.KNeighborsClassifier(metric="precomputed")
+    graph = sk.NearestNeighbors(n_neighbors=3).fit(X).kneighbors_graph(mode="distance")
+    D, DQ = cdist(X, X), cdist(Q, X)
+    return {
+        "zero": lambda: clf.kneighbors(Q, n_neighbors=0),
+        "float": lambda: clf.kneighbors(Q, n_neighbors=2.5),
+        "too many": lambda: clf.kneighbors(Q, n_neighbors=21),
+        "too many, X=None": lambda: clf.kneighbors(n_neighbors=20),
+        "mode": lambda: clf.kneighbors_graph(Q, mode="weights"),
+        "metric": lambda: lib.KNeighborsClassifier(metric="cosine", algorithm="kd_tree").fit(X, y),
+        "sparse": lambda: lib.KNeighborsClassifier(metric="haversine").fit(sp.csr_matrix(X), y),
+        "square": lambda: pre.fit(D[:, :10], y),
+        "negative": lambda: pre.fit(-D, y),
+        "negative sparse": lambda: pre.fit(-sp.csr_matrix(D), y),
+        "graph": lambda: pre.fit(graph, y).kneighbors(graph, n_neighbors=4),
+        "dok": lambda: pre.fit(D, y).predict(sp.dok_matrix(DQ)),
+        "tree": lambda: (
+            lib.KNeighborsClassifier(algorithm="kd_tree").fit(X, y).kneighbors(sp.csr_matrix(Q))
+        ),
+        "weights": lambda: lib.KNeighborsClassifier(weights=np.zeros_like).fit(X, y).predict(Q),
+        "callable": lambda: lib.KNeighborsClassifier(metric=_manhattan, algorithm="kd_tree").fit(
+            X, y
+        ),
+    }
+
+
+def test_error_messages_begin_with_scikit_learns():
+    X, Q, y = _data(21, n=20)
+    ours = _bad_calls(sklearn_dl.neighbors, X, Q, y)
+    theirs = _bad_calls(sk, X, Q, y)
+    for name, call in ours.items():
+        kind, message = _error(call)
+        their_kind, their_message = _error(theirs[name])
+        if name == "callable":  # scikit-learn runs on into a second sentence with no space
+            their_message = their_message.split("Function call")[0]
+        assert kind is their_kind, name
+        assert message.startswith(their_message), (name, message, their_message)
+
+
+def test_sklearn_kneighbors_graph_takes_ours():
+    # Ours are KNeighborsMixin for scikit-learn, which overrides none of our methods.
+    X, _, y = _data(22)
+    ours = KNeighborsClassifier(n_neighbors=3).fit(X, y)
+    for include_self in (False, True):
+        graph = sk.kneighbors_graph(ours, 3, mode="distance", include_self=include_self)
+        expected = sk.kneighbors_graph(X, 3, mode="distance", include_self=include_self)
+        assert_allclose(graph.toarray(), expected.toarray())
+    for name in dir(KNeighborsMixin):
+        if not name.startswith("_"):
+            assert getattr(KNeighborsClassifier, name) is not getattr(KNeighborsMixin, name)
