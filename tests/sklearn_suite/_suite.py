@@ -7,13 +7,20 @@ neighbors``) resolve to ours, so parametrisations built at import time see
 ours too. Afterwards scikit-learn's modules are restored, and a module-valued
 global such as ``neighbors`` is replaced by a copy that keeps ours.
 
-Tests left out are named in ``excluded.py`` with their reasons.
+Tests left out are named in ``excluded.py`` with their reasons. A module that
+also tests estimators we do not replace can be narrowed with ``only_using``:
+the tests whose source never names one of ours are not collected, and their
+names are kept in ``NOT_ABOUT`` so that the summary counts them.
 """
 
 import contextlib
 import importlib
 import importlib.util
+import inspect
 import types
+
+# Per suite (the test module's last name): tests left out by ``only_using``.
+NOT_ABOUT = {}
 
 
 @contextlib.contextmanager
@@ -32,11 +39,19 @@ def _patched(replacements):
             setattr(module, name, value)
 
 
-def load_suite(module_name, replacements, excluded):
+def _mentions(test, names):
+    """Whether the source of ``test``, its decorators included, names one of ``names``."""
+    source = inspect.getsource(test)
+    return any(name in source for name in names)
+
+
+def load_suite(module_name, replacements, excluded, only_using=None):
     """Return the ``test_*`` functions of ``module_name`` run against ``replacements``.
 
     ``excluded`` names the tests not to collect; a name there that the module
-    does not define is an error, so the list cannot go stale silently.
+    does not define, or that ``only_using`` leaves out anyway, is an error, so
+    the list cannot go stale silently. ``only_using`` (names of estimators),
+    when given, keeps only the tests whose source mentions one of them.
     """
     spec = importlib.util.find_spec(module_name)
     module = importlib.util.module_from_spec(spec)
@@ -57,4 +72,11 @@ def load_suite(module_name, replacements, excluded):
     stale = set(excluded) - set(tests)
     if stale:
         raise LookupError(f"{module_name} has no tests named {sorted(stale)}")
+    if only_using is not None:
+        unrelated = sorted(name for name, test in tests.items() if not _mentions(test, only_using))
+        NOT_ABOUT[module_name.rsplit(".", 1)[-1]] = unrelated
+        stale = set(excluded) & set(unrelated)
+        if stale:
+            raise LookupError(f"{sorted(stale)} are excluded but not about {only_using} anyway")
+        tests = {name: test for name, test in tests.items() if name not in unrelated}
     return {name: test for name, test in tests.items() if name not in excluded}

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from ._suite import NOT_ABOUT
 from .excluded import SUITES
 
 
@@ -21,4 +22,6 @@ def pytest_generate_tests(metafunc):
 def pytest_terminal_summary(terminalreporter):
     for module, lists in SUITES.items():
         counts = ", ".join(f"{len(tests)} {kind}" for kind, tests in lists.items())
+        if module in NOT_ABOUT:
+            counts += f", {len(NOT_ABOUT[module])} not about these estimators"
         terminalreporter.write_line(f"scikit-learn suite {module}: not run: {counts}")
