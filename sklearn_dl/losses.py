@@ -10,7 +10,9 @@ Every loss has
 
 - ``link(Z)``: the prediction from the logits;
 - ``loss_gradient(Y, Z, sample_weight)``: the weighted sum ``Σ s_i loss_i`` and
-  the matrix ``s_i ∂loss_i/∂Z_i``, in one pass.
+  the matrix ``s_i ∂loss_i/∂Z_i``, in one pass;
+- ``curvature(Y, Z)``: the second derivatives ``∂²loss_i/∂Z_i²`` that
+  Newton's method needs (smooth losses only).
 
 Per-sample losses are summed over outputs. ``Y`` always has the shape of
 ``Z``: one column per output (one-hot rows for the multinomial loss).
@@ -52,6 +54,18 @@ class Loss(Part):
         """Return ``Σ s_i loss_i``."""
         return self.loss_gradient(Y, Z, sample_weight)[0]
 
+    def curvature(self, Y, Z):
+        """Second derivatives of each ``loss_i`` in its logits ``Z_i``.
+
+        Shape ``(n_samples, n_outputs)`` (the diagonal) for losses that are
+        sums over outputs, ``(n_samples, n_outputs, n_outputs)`` otherwise.
+        Losses with a kink (absolute error, Huber, hinge) have none.
+        """
+        raise NotImplementedError(
+            f"The {type(self).__name__} loss has no second derivatives for a Newton "
+            "solver (it has a kink); use solver='lbfgs' or a mini-batch solver."
+        )
+
 
 class SquaredError(Loss):
     """``loss = ½ Σ_k (z_k - y_k)²``; gradient ``z - y``.
@@ -73,6 +87,10 @@ class SquaredError(Loss):
         residual = np.subtract(Z, Y)
         flat = residual.ravel()
         return 0.5 * float(flat @ flat), residual
+
+    def curvature(self, Y, Z):
+        """``∂²loss/∂z_k² = 1``."""
+        return np.ones_like(Z)
 
 
 class AbsoluteError(Loss):
@@ -124,6 +142,10 @@ class Poisson(Loss):
         mean = np.exp(Z)
         return mean - Y * Z, mean - Y
 
+    def curvature(self, Y, Z):
+        """``∂²loss/∂z² = exp(z)``."""
+        return np.exp(Z)
+
 
 class BinaryCrossEntropy(Loss):
     """``loss = log(1 + exp(z)) - y z`` per output; link ``sigmoid``; gradient ``sigmoid(z) - y``.
@@ -136,6 +158,11 @@ class BinaryCrossEntropy(Loss):
 
     def _value_grad(self, Y, Z):
         return np.logaddexp(0, Z) - Y * Z, expit(Z) - Y
+
+    def curvature(self, Y, Z):
+        """``∂²loss/∂z² = p (1 - p)`` with ``p = sigmoid(z)``."""
+        P = expit(Z)
+        return P * (1 - P)
 
 
 class CategoricalCrossEntropy(Loss):
@@ -157,6 +184,14 @@ class CategoricalCrossEntropy(Loss):
         P /= total[:, None]
         values = np.log(total) * (Y @ ones) - np.einsum("ij,ij->i", Y, shifted)
         return values[:, None], np.subtract(P, Y, out=P)
+
+    def curvature(self, Y, Z):
+        """``∂²loss/∂z_k∂z_l = (Σ_m y_m) (p_k δ_kl - p_k p_l)`` with ``p = softmax(z)``."""
+        P = softmax(Z, axis=1)
+        H = -P[:, :, None] * P[:, None, :]
+        k = np.arange(Z.shape[1])
+        H[:, k, k] += P
+        return H * Y.sum(axis=1)[:, None, None]
 
 
 class Hinge(Loss):
