@@ -8,7 +8,8 @@ so that exact zeros come out in each optimizer's own metric. Optimizers know
 nothing about schedules or stopping.
 
 Full-batch optimizers (``lbfgs``, ``cg``, ``newton-cg``) hand the flat vector
-to :func:`scipy.optimize.minimize`.
+to :func:`scipy.optimize.minimize`. :class:`Newton` (for linear models) takes
+the exact second derivatives from the objective instead.
 
 Updates run in place with ``out=`` into two scratch vectors kept between
 steps, so that a step allocates nothing and stays in the parameters' dtype;
@@ -18,9 +19,13 @@ Every optimizer minimises ``f``; ``g = ∇f`` below, ``η`` the learning rate.
 """
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
+import scipy.linalg
+import scipy.sparse as sp
+from scipy.optimize import OptimizeResult, minimize, nnls
+from scipy.sparse.linalg import LinearOperator, lsqr
 
 from ._parts import Part, resolve
 from ._validation import Integral, Interval, Real
@@ -436,6 +441,204 @@ class _FiniteDifferenceHessp:
             return np.zeros_like(v)
         h = np.sqrt(np.finfo(float).eps) * (1 + np.linalg.norm(x)) / norm
         return (self.fun(x + h * v)[1] - self._grad) / h
+
+
+class Newton(BaseOptimizer):
+    """Newton's method with the exact Hessian, full batch, for linear models.
+
+    Each step solves ``H d = -g`` (minimum-norm where ``H`` is singular), then
+    halves ``t`` from 1 until ``F(θ + t d) <= F(θ) + 10⁻⁴ t gᵀd``; near the
+    optimum every step is a full one and convergence is quadratic. It stops
+    when the largest gradient entry is at most ``tol``, or when no step
+    lowers ``F`` any more (the rounding floor).
+
+    A least-squares objective (a linear model with the squared error) is its
+    own second-order model: one step solves it exactly, from the design
+    matrix itself rather than from ``H = AᵀA``, so that ill-conditioning costs
+    no precision (see :class:`LeastSquares`).
+
+    The objective must offer ``least_squares()`` (a :class:`LeastSquares`, or
+    None) or ``hessian(x)`` (a dense matrix): the engine's objective does for
+    networks without hidden layers and losses with second derivatives.
+    Bounds are supported for least squares only (non-negative weights); an
+    L1 penalty needs ``"lbfgs"``.
+    """
+
+    full_batch = True
+    supports_bounds = False  # the L1 split is not a least-squares problem
+
+    def minimize(self, fun, x0, *, max_iter, max_fun, tol, callback, bounds=None):
+        """Minimise ``fun(x) -> (value, gradient)`` from ``x0``; return the result."""
+        problem = fun.least_squares() if hasattr(fun, "least_squares") else None
+        if problem is not None:
+            return self._least_squares(fun, problem, tol, callback)
+        if bounds is not None and any(b != (None, None) for b in bounds):
+            raise ValueError(
+                "The Newton solver keeps weights within bounds only for least squares "
+                "(the squared error); use solver='lbfgs'."
+            )
+        if not hasattr(fun, "hessian"):
+            raise TypeError(
+                "The Newton solver needs an objective with second derivatives (a "
+                "'hessian' or 'least_squares' method)."
+            )
+        return self._newton_steps(
+            fun, np.array(x0, dtype=np.float64), max_iter, max_fun, tol, callback
+        )
+
+    def _least_squares(self, fun, problem, tol, callback):
+        """One exact step: the minimiser of the quadratic objective."""
+        x, converged = problem.solve(tol)
+        self.rank_, self.singular_ = problem.rank_, problem.singular_
+        value, grad = fun(x)
+        if callback is not None:
+            try:
+                callback(OptimizeResult(x=x, fun=value))
+            except StopIteration:
+                pass  # the only step is already taken
+        status = 0 if converged else 1
+        return OptimizeResult(x=x, fun=value, jac=grad, nit=1, nfev=1, status=status)
+
+    def _newton_steps(self, fun, x, max_iter, max_fun, tol, callback):
+        value, grad = fun(x)
+        nit, nfev, status = 0, 1, 1
+        while nit < max_iter:
+            if np.max(np.abs(grad), initial=0.0) <= tol:
+                status = 0
+                break
+            d = _newton_direction(fun.hessian(x), grad)
+            slope = float(grad @ d)
+            t, accepted = 1.0, False
+            while slope < 0 and nfev < max_fun and t > 1e-10:
+                new_value, new_grad = fun(x + t * d)
+                nfev += 1
+                if new_value <= value + 1e-4 * t * slope:
+                    accepted = True
+                    break
+                t *= 0.5
+            if not accepted:  # no step lowers F: the rounding floor, or out of evaluations
+                status = 0 if nfev < max_fun else 1
+                break
+            x, value, grad = x + t * d, new_value, new_grad
+            nit += 1
+            if callback is not None:
+                try:
+                    callback(OptimizeResult(x=x, fun=value))
+                except StopIteration:
+                    status = 99
+                    break
+        else:
+            status = 0 if np.max(np.abs(grad), initial=0.0) <= tol else 1
+        return OptimizeResult(x=x, fun=value, jac=grad, nit=nit, nfev=nfev, status=status)
+
+
+def _newton_direction(H, g):
+    """``d = -H⁺ g``, with ``H⁺`` the pseudo-inverse of the symmetric ``H``.
+
+    Directions along which ``F`` is flat (eigenvalues below rounding, such as
+    shifting every class's score by the same amount in the multinomial
+    model) get no step.
+    """
+    eigenvalues, V = scipy.linalg.eigh(H)
+    cutoff = np.finfo(float).eps * len(g) * max(eigenvalues.max(initial=0.0), 0.0)
+    keep = eigenvalues > cutoff
+    V = V[:, keep]
+    return -(V @ ((V.T @ g) / eigenvalues[keep]))
+
+
+@dataclass
+class LeastSquares:
+    """``F(W, b) = (½ Σ_i s_i ‖x_i W + b - y_i‖² + ½ ridge ‖W‖²) / Σ_i s_i``.
+
+    The objective of a linear model with the squared error, over the flat
+    parameters ``θ = [W.ravel(), b]`` (``W`` of shape (n_features,
+    n_outputs)); ``intercept=False`` drops ``b``, ``nonnegative=True`` asks
+    for ``W >= 0``. :meth:`solve` finds the exact minimiser as scikit-learn's
+    ``LinearRegression`` does: the intercept is eliminated by centring ``X``
+    and ``Y`` (weighted by ``s``), the rows are scaled by ``√s``, the ridge
+    adds the rows ``√ridge · I``, and then
+
+    - dense ``X``: :func:`scipy.linalg.lstsq` with ``cond=tol``: singular
+      values below ``tol`` times the largest count as zero, and a
+      rank-deficient problem gets the solution of least ``‖W‖``;
+    - sparse ``X``: :func:`scipy.sparse.linalg.lsqr` with ``atol = btol =
+      tol``, centring by a linear operator (``X`` stays sparse);
+    - ``nonnegative``: :func:`scipy.optimize.nnls` (dense; sparse ``X`` is
+      densified), one output at a time.
+
+    All in float64, whatever the dtype of ``X``.
+    """
+
+    X: object
+    Y: np.ndarray
+    sample_weight: np.ndarray = None
+    intercept: bool = True
+    ridge: float = 0.0
+    nonnegative: bool = False
+
+    def solve(self, tol):
+        """Return the minimiser ``θ`` and whether the solver converged."""
+        X = self.X.toarray() if sp.issparse(self.X) and self.nonnegative else self.X
+        Y = np.asarray(self.Y, dtype=np.float64)
+        s = None if self.sample_weight is None else np.asarray(self.sample_weight, np.float64)
+        x_mean, y_mean = self._means(X, Y, s)
+        root = None if s is None else np.sqrt(s)
+        Y = Y - y_mean
+        if root is not None:
+            Y *= root[:, None]
+        self.rank_ = self.singular_ = None
+        if sp.issparse(X):
+            W, converged = self._sparse(X, Y, x_mean, root, tol)
+        else:
+            X = np.array(X, dtype=np.float64)  # a copy: centred in place
+            X -= x_mean
+            if root is not None:
+                X *= root[:, None]
+            W, converged = self._dense(X, Y, tol), True
+        if not self.intercept:
+            return W.ravel(), converged
+        return np.concatenate([W.ravel(), y_mean - x_mean @ W]), converged
+
+    def _means(self, X, Y, s):
+        """Weighted means of the columns of ``X`` and ``Y`` (zeros without intercept)."""
+        if not self.intercept:
+            return np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+        if s is None:
+            s = np.ones(X.shape[0])
+        total = s.sum()
+        x_mean = np.asarray(X.T @ s, dtype=np.float64).ravel() / total
+        return x_mean, (s @ Y) / total
+
+    def _dense(self, X, Y, tol):
+        if self.ridge > 0:
+            X = np.vstack([X, math.sqrt(self.ridge) * np.eye(X.shape[1])])
+            Y = np.vstack([Y, np.zeros((X.shape[1], Y.shape[1]))])
+        if self.nonnegative:
+            return np.column_stack([nnls(X, y)[0] for y in Y.T])
+        W, _, rank, singular = scipy.linalg.lstsq(X, Y, cond=tol)
+        if not self.ridge:  # those of the centred X, as scikit-learn reports them
+            self.rank_, self.singular_ = int(rank), singular
+        return W
+
+    def _sparse(self, X, Y, x_mean, root, tol):
+        X = X.astype(np.float64)
+        weight = np.ones(X.shape[0]) if root is None else root
+
+        def matvec(w):
+            return weight * (X @ w - x_mean @ w)
+
+        def rmatvec(r):
+            r = weight * r
+            return X.T @ r - x_mean * r.sum()
+
+        operator = LinearOperator(X.shape, matvec=matvec, rmatvec=rmatvec, dtype=np.float64)
+        damp = math.sqrt(self.ridge)
+        columns, converged = [], True
+        for y in Y.T:
+            w, stop = lsqr(operator, y, damp=damp, atol=tol, btol=tol)[:2]
+            columns.append(w)
+            converged &= stop != 7  # 7: lsqr's iteration limit
+        return np.column_stack(columns), converged
 
 
 OPTIMIZERS = {
