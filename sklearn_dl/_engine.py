@@ -21,9 +21,14 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from ._threads import quiet_other_blas, single_blas_thread
+from .activations import Identity
+from .layers import Dense
+from .losses import SquaredError
+from .optimizers import LeastSquares
 
 # Matrix products below this many multiply-adds run on one BLAS thread during
 # training: for them, waking and joining a second thread costs more than it
@@ -332,7 +337,13 @@ class _FullBatchObjective:
 
     With an L1 part and a bounded solver, the weights are split as
     ``W = W⁺ - W⁻`` with ``W⁺, W⁻ >= 0``, which makes ``‖W‖₁ = Σ (W⁺ + W⁻)``
-    smooth; solutions then have exact zeros at the bounds.
+    smooth; solutions then have exact zeros at the bounds. A layer with
+    ``nonnegative = True`` keeps its weights ``>= 0`` by bounds too.
+
+    For a linear network (no hidden layers) the objective also offers its
+    second derivatives to :class:`~sklearn_dl.optimizers.Newton`: as a
+    least-squares problem for the squared error (``least_squares``), and as
+    a Hessian matrix for the other smooth losses (``hessian``).
     """
 
     def __init__(self, trainer, train, split_l1):
@@ -346,17 +357,93 @@ class _FullBatchObjective:
 
     def x0(self):
         params = self.trainer.params.astype(np.float64)
+        W, nonnegative = params[: self.n_weights], self._nonnegative()
+        if nonnegative is not None:  # start inside the bounds
+            W[nonnegative] = np.maximum(W[nonnegative], 0)
         if not self.split:
             return params
-        W = params[: self.n_weights]
         return np.concatenate([np.maximum(W, 0), np.maximum(-W, 0), params[self.n_weights :]])
 
     def bounds(self):
-        if not self.split:
+        nonnegative = self._nonnegative()
+        if not self.split and nonnegative is None:
             return None
-        n = self.n_weights
-        size = 2 * n + self.trainer.params.size - n
-        return [(0, None)] * (2 * n) + [(None, None)] * (size - 2 * n)
+        n, n_others = self.n_weights, self.trainer.params.size - self.n_weights
+        positive = np.zeros(n, bool) if nonnegative is None else nonnegative
+        if not self.split:
+            weights = [(0, None) if keep else (None, None) for keep in positive]
+        else:  # W⁻ is pinned at 0 where W must not be negative
+            weights = [(0, None)] * n + [(0, 0) if keep else (0, None) for keep in positive]
+        return weights + [(None, None)] * n_others
+
+    def _nonnegative(self):
+        """Which weights must stay ``>= 0`` (from their layers), or None when none must."""
+        masks = [
+            np.full(sum(math.prod(shape) for shape in layer.weight_shapes()), keep)
+            for layer in self.trainer.network.layers
+            for keep in [getattr(layer, "nonnegative", False)]
+        ]
+        mask = np.concatenate(masks) if masks else np.zeros(0, bool)
+        return mask if mask.any() else None
+
+    def _linear_layer(self):
+        """The network's only layer when the network is one linear map, else None."""
+        layers = self.trainer.network.layers
+        if len(layers) == 1 and isinstance(layers[0], Dense):
+            if isinstance(layers[0].activation_, Identity):
+                return layers[0]
+        return None
+
+    def least_squares(self):
+        """``F`` as a :class:`~sklearn_dl.optimizers.LeastSquares` problem, or None.
+
+        It is one for a linear network with the squared error and no L1 part;
+        the ridge is the L2 part of the penalty, ``alpha * l2``.
+        """
+        trainer, layer = self.trainer, self._linear_layer()
+        if layer is None or not isinstance(trainer.loss, SquaredError) or self.split:
+            return None
+        ridge = 0.0 if trainer.penalty is None else trainer.alpha * trainer.penalty.l2
+        return LeastSquares(
+            self.X,
+            self.Y,
+            self.sample_weight,
+            intercept=layer.use_bias,
+            ridge=ridge,
+            nonnegative=self._nonnegative() is not None,
+        )
+
+    def hessian(self, x):
+        """``∇²F(x)`` of a linear network, a dense float64 matrix over the parameters.
+
+        With ``Θ = [W; b]`` (shape (n_in + 1, K)) flattened row by row, as the
+        parameters are, the block of outputs ``k, l`` is
+        ``X̃ᵀ diag(s ∂²loss/∂z_k∂z_l) X̃ / Σ s_i`` with ``X̃ = [X, 1]``; the L2
+        part of the penalty adds ``alpha * l2 / Σ s_i`` on the weights.
+        """
+        trainer, layer = self.trainer, self._linear_layer()
+        if layer is None or self.split:
+            raise ValueError(
+                "The Newton solver needs a network without hidden layers and a penalty "
+                "without an L1 part; use solver='lbfgs'."
+            )
+        self.set(x)
+        curvature = trainer.loss.curvature(self.Y, trainer.network.forward(self.X))
+        curvature = curvature.astype(np.float64)
+        scale = np.full(self.X.shape[0], 1.0 / self.total_weight)
+        if self.sample_weight is not None:
+            scale *= self.sample_weight
+        size, K = layer.n_in_ + layer.use_bias, curvature.shape[1]
+        H = np.zeros((size, K, size, K))
+        for k in range(K):
+            for j in range(k, K) if curvature.ndim == 3 else [k]:
+                d = scale * (curvature[:, k, j] if curvature.ndim == 3 else curvature[:, k])
+                H[:, k, :, j] = H[:, j, :, k] = _weighted_gram(self.X, d, layer.use_bias)
+        H = H.reshape(size * K, size * K)
+        if trainer.penalty is not None and trainer.penalty.l2:
+            weights = np.arange(self.n_weights)
+            H[weights, weights] += trainer.alpha * trainer.penalty.l2 / self.total_weight
+        return H
 
     def set(self, x):
         """Write the point ``x`` into the network's parameters."""
@@ -384,6 +471,17 @@ class _FullBatchObjective:
         value += l1 * (x[: 2 * n].sum() - np.abs(x[:n] - x[n : 2 * n]).sum())
         gW = grads[:n]
         return value, np.concatenate([gW + l1, l1 - gW, grads[n:]])
+
+
+def _weighted_gram(X, d, intercept):
+    """``X̃ᵀ diag(d) X̃`` in float64, with ``X̃ = [X, 1]`` when ``intercept``."""
+    DX = X.multiply(d[:, None]).tocsr() if sp.issparse(X) else X * d[:, None]
+    G = X.T @ DX
+    G = np.asarray(G.toarray() if sp.issparse(G) else G, dtype=np.float64)
+    if not intercept:
+        return G
+    column = np.asarray(DX.sum(axis=0), dtype=np.float64).ravel()
+    return np.block([[G, column[:, None]], [column[None, :], np.array([[d.sum()]])]])
 
 
 def _busy_machine():
