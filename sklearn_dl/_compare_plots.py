@@ -132,7 +132,7 @@ def draw_optimizer_curves(rows, budget, path):
         else:
             from sklearn_dl.linear_model import LogisticRegression
 
-            model = LogisticRegression(alpha=1e-2, **settings)
+            model = LogisticRegression(C=1e2, **settings)
         _quietly(model.fit, X, y)
         label = name if rate is None else f"{name} (η={rate:g})"
         style = "--" if solver.full_batch else "-"

@@ -488,8 +488,19 @@ PARAMS = {
         "loss": ["bogus", "poisson"],
         "epsilon": [0.0, -1.0],
         "fit_intercept": ["yes"],
+        "copy_X": ["yes"],
+        "n_jobs": ["all", 1.5],
+        "positive": ["yes"],
     },
-    "LogisticRegression": {**TRAINING_PARAMS, "class_weight": ["auto", {7: 2.0}]},
+    "LogisticRegression": {
+        # The strength is C = 1 / alpha, as in scikit-learn.
+        **{name: values for name, values in TRAINING_PARAMS.items() if name != "alpha"},
+        "C": [-1.0, "strong", None, 0.0],
+        "dual": ["yes"],
+        "intercept_scaling": [0.0, -1.0],
+        "n_jobs": ["all", 1.5],
+        "class_weight": ["auto", {7: 2.0}],
+    },
     "MLPClassifier": {**TRAINING_PARAMS, **MLP_PARAMS, "class_weight": ["auto"]},
     "MLPRegressor": {**TRAINING_PARAMS, **MLP_PARAMS, "loss": ["bogus", "log_loss"]},
     "Autoencoder": {
@@ -722,7 +733,9 @@ def test_extreme_scales_give_finite_output_or_a_clear_error(name, scale, dtype):
 def test_extreme_scale_errors_suggest_scaling():
     X, y = good_data("regressor")
     with pytest.raises(DivergenceError, match="LBFGS solver.*not scaled"):
-        LinearRegression().fit(X * 1e200, y * 1e200)
+        LinearRegression(solver="lbfgs").fit(X * 1e200, y * 1e200)
+    with pytest.raises(DivergenceError, match="Newton solver.*not scaled"):
+        LinearRegression().fit(X * 1e200, y * 1e200)  # the exact solver of solver="auto"
     with pytest.raises(ValueError, match="overflow float64.*Scale the features"):
         KNeighborsRegressor().fit(X * 1e300, y)
     with pytest.raises(ValueError, match=r"minkowski \(p=1e\+300\).*smaller p"):
@@ -836,7 +849,7 @@ DIVERGING = {
     ),
     "LogisticRegression-sgd": (
         LogisticRegression,
-        {"solver": "sgd", "alpha": 0.0, "learning_rate_init": 1e12},
+        {"solver": "sgd", "C": np.inf, "learning_rate_init": 1e12},
         "classifier",
     ),
     "MLPClassifier-sgd": (

@@ -1,5 +1,6 @@
 """LinearRegression and LogisticRegression against scikit-learn's exact solutions."""
 
+import inspect
 import pickle
 import warnings
 
@@ -7,16 +8,18 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize
+from scipy.special import expit
 from sklearn import linear_model as sk
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, validation_curve
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_dl._engine import DivergenceError
 from sklearn_dl.callbacks import EarlyStopping
 from sklearn_dl.linear_model import LinearRegression, LogisticRegression
-from sklearn_dl.optimizers import Adam
+from sklearn_dl.optimizers import Adam, LeastSquares, Newton
 
 # -- data ------------------------------------------------------------------------------
 
@@ -262,7 +265,7 @@ def test_log_proba_and_decision_function_agree():
 
 def test_log_proba_is_finite_for_huge_logits():
     X, y = classification_data()
-    model = LogisticRegression(alpha=1e-8, max_iter=50).fit(X * 1e3, y)
+    model = LogisticRegression(C=1e8, max_iter=50).fit(X * 1e3, y)
     log_proba = model.predict_log_proba(X * 1e6)
     assert np.all(np.isfinite(log_proba))
 
@@ -298,7 +301,7 @@ def test_single_class_is_a_clear_error():
 
 
 def test_partial_fit_only_for_stochastic_solvers():
-    assert not hasattr(LogisticRegression(), "partial_fit")
+    assert not hasattr(LogisticRegression(solver="lbfgs"), "partial_fit")
     assert hasattr(LogisticRegression(solver="sgd"), "partial_fit")
 
 
@@ -437,7 +440,7 @@ def test_nested_solver_parameters_in_grid_search():
     X, y = classification_data(n=300)
     grid = GridSearchCV(
         LogisticRegression(solver=Adam(), max_iter=30, random_state=0),
-        {"solver__beta_1": [0.5, 0.9], "alpha": [0.1, 1.0]},
+        {"solver__beta_1": [0.5, 0.9], "C": [10.0, 1.0]},
         cv=3,
     )
     with warnings.catch_warnings():
@@ -624,3 +627,611 @@ def test_balanced_class_weight_is_refused_by_partial_fit():
     LogisticRegression(solver="sgd", class_weight={0: 1.0, 1: 2.0}).partial_fit(
         X, y, classes=[0, 1]
     )
+
+
+# -- scikit-learn's parameters and meanings ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ours, theirs, ours_differ",
+    [
+        (LinearRegression, sk.LinearRegression, set()),
+        # Listed with their reasons in the user guide.
+        (LogisticRegression, sk.LogisticRegression, {"tol", "solver", "max_iter"}),
+    ],
+)
+def test_scikit_learn_parameters_come_first_with_their_defaults(ours, theirs, ours_differ):
+    mine = list(inspect.signature(ours).parameters.values())
+    expected = list(inspect.signature(theirs).parameters.values())
+    assert [p.name for p in mine[: len(expected)]] == [p.name for p in expected]
+    assert [p.kind for p in mine[: len(expected)]] == [p.kind for p in expected]
+    for got, want in zip(mine, expected, strict=False):
+        if got.name not in ours_differ:
+            assert got.default == want.default, got.name
+
+
+def test_logistic_regression_has_one_spelling_of_the_strength():
+    assert "alpha" not in LogisticRegression().get_params()
+    with pytest.raises(TypeError, match="alpha"):
+        LogisticRegression(alpha=1.0)
+
+
+def test_c_is_the_inverse_of_the_strength():
+    X, y = classification_data(n=400)
+    for C in (0.01, 1.0, 100.0, np.inf):
+        ours = LogisticRegression(C=C).fit(X, y)
+        exact = sk.LogisticRegression(C=C, solver="newton-cholesky", tol=1e-12, max_iter=1000)
+        exact.fit(X, y)
+        assert relative_error(coefficients(ours), coefficients(exact)) < 1e-6, C
+
+
+def test_l1_ratio_alone_selects_the_l1_model():
+    X, y = load_standardised("breast_cancer")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no deprecation: l1_ratio is the new spelling
+        lasso = LogisticRegression(l1_ratio=1, C=0.1).fit(X, y)
+        mixed = LogisticRegression(l1_ratio=0.5, C=0.1).fit(X, y)
+        ridge = LogisticRegression(C=0.1).fit(X, y)
+    zeros = [np.sum(m.coef_ == 0) for m in (lasso, mixed, ridge)]
+    assert zeros[0] >= X.shape[1] // 2 and zeros[0] > zeros[1] > zeros[2] == 0
+    assert lasso.score(X, y) > 0.9
+
+
+# (penalty, l1_ratio, C) as scikit-learn 1.9 takes them, and the same problem
+# in the spellings that replace them.
+DEPRECATED_SPELLINGS = [
+    (("l2", 0.0, 0.5), {"C": 0.5}),
+    (("l1", 1.0, 0.5), {"C": 0.5, "l1_ratio": 1.0}),
+    (("l1", 0.0, 0.5), {"C": 0.5, "l1_ratio": 1.0}),  # inconsistent: penalty wins
+    (("l2", 0.3, 0.5), {"C": 0.5}),  # l1_ratio ignored, with a warning
+    (("elasticnet", 0.3, 0.5), {"C": 0.5, "l1_ratio": 0.3}),
+    ((None, 0.0, 1.0), {"C": np.inf}),
+    ((None, 0.0, 5.0), {"C": np.inf}),  # C ignored, with a warning
+    (("deprecated", None, 0.5), {"C": 0.5}),  # l1_ratio=None: deprecated, means 0
+]
+
+
+def warning_categories(record):
+    kinds = [w.category for w in record if not issubclass(w.category, ConvergenceWarning)]
+    return sorted(kind.__name__ for kind in kinds)
+
+
+@pytest.mark.parametrize("old, new", DEPRECATED_SPELLINGS)
+def test_deprecated_penalty_names_work_and_warn_as_in_scikit_learn(old, new):
+    penalty, l1_ratio, C = old
+    X, y = classification_data(n=300)
+    with warnings.catch_warnings(record=True) as ours_warned:
+        warnings.simplefilter("always")
+        ours = LogisticRegression(penalty, l1_ratio=l1_ratio, C=C).fit(X, y)
+    with warnings.catch_warnings(record=True) as theirs_warned:
+        warnings.simplefilter("always")
+        solver = "saga" if penalty in ("l1", "elasticnet") else "lbfgs"
+        sk.LogisticRegression(penalty, l1_ratio=l1_ratio, C=C, solver=solver).fit(X, y)
+    assert warning_categories(ours_warned) == warning_categories(theirs_warned)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        replacement = LogisticRegression(**new).fit(X, y)
+    np.testing.assert_array_equal(ours.coef_, replacement.coef_)
+
+
+def test_elasticnet_without_l1_ratio_is_an_error():
+    X, y = classification_data(n=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        with pytest.raises(ValueError, match="l1_ratio must be specified"):
+            LogisticRegression("elasticnet", l1_ratio=None).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "name, method",
+    [
+        ("lbfgs", "LBFGS"),
+        ("newton-cg", "NewtonCG"),
+        ("newton-cholesky", "Newton"),
+        ("sag", "LBFGS"),
+        ("saga", "LBFGS"),
+        ("liblinear", "LBFGS"),
+    ],
+)
+def test_scikit_learn_solver_names_reach_the_same_optimum(name, method):
+    X, y = classification_data(n=400, n_classes=3 if name != "liblinear" else 2)
+    model = LogisticRegression(solver=name, tol=1e-10).fit(X, y)
+    assert type(model.solver_).__name__ == method
+    exact = sk.LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
+    assert relative_error(coefficients(model), coefficients(exact)) < 1e-6
+    assert not hasattr(model, "partial_fit")
+
+
+SOLVERS_FOR_L1 = ["auto", "lbfgs", "saga", "liblinear"]
+
+
+def test_solvers_that_handle_l1_reach_the_same_sparse_optimum():
+    X, y = classification_data(n=300)
+    models = [LogisticRegression(l1_ratio=1, C=0.05, solver=s).fit(X, y) for s in SOLVERS_FOR_L1]
+    for model in models[1:]:
+        np.testing.assert_array_equal(model.coef_ == 0, models[0].coef_ == 0)
+        np.testing.assert_allclose(model.coef_, models[0].coef_, atol=1e-8)
+    with pytest.raises(ValueError, match="L1 part"):
+        LogisticRegression(l1_ratio=1, solver="newton-cholesky").fit(X, y)
+
+
+def test_dual_is_liblinear_only_as_in_scikit_learn():
+    X, y = classification_data(n=200)
+    with pytest.raises(ValueError, match="Solver lbfgs supports only dual=False, got dual=True"):
+        LogisticRegression(dual=True, solver="lbfgs").fit(X, y)
+    with pytest.raises(ValueError, match="dual=False"):
+        LogisticRegression(dual=True).fit(X, y)
+    with pytest.raises(ValueError, match="dual=True"):
+        LogisticRegression(dual=True, solver="liblinear", l1_ratio=1).fit(X, y)
+    dual = LogisticRegression(dual=True, solver="liblinear").fit(X, y)
+    primal = LogisticRegression(solver="liblinear").fit(X, y)
+    np.testing.assert_array_equal(dual.coef_, primal.coef_)
+
+
+def test_settings_without_effect_are_accepted():
+    X, y = classification_data(n=200)
+    plain = LogisticRegression().fit(X, y)
+    scaled = LogisticRegression(intercept_scaling=10.0).fit(X, y)
+    np.testing.assert_array_equal(scaled.coef_, plain.coef_)
+    with pytest.warns(FutureWarning, match="n_jobs"):
+        jobs = LogisticRegression(n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(jobs.coef_, plain.coef_)
+    X, y = regression_data(n=100)
+    reference = LinearRegression().fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        other = LinearRegression(copy_X=False, n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(other.coef_, reference.coef_)
+
+
+def test_grid_search_and_validation_curve_over_c():
+    X, y = load_standardised("breast_cancer")
+    grid = {"C": [0.01, 0.1, 1.0, 10.0]}
+    ours = GridSearchCV(LogisticRegression(), grid, cv=3).fit(X, y)
+    exact = sk.LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=1000)
+    theirs = GridSearchCV(exact, grid, cv=3).fit(X, y)
+    np.testing.assert_allclose(
+        ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"]
+    )
+    assert ours.best_params_ == theirs.best_params_
+    train, test = validation_curve(
+        LogisticRegression(), X, y, param_name="C", param_range=grid["C"]
+    )
+    train_sk, test_sk = validation_curve(exact, X, y, param_name="C", param_range=grid["C"])
+    np.testing.assert_allclose(train, train_sk)
+    np.testing.assert_allclose(test, test_sk)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_fitted_attributes_are_scikit_learns(dtype, n_classes):
+    X, y = classification_data(n=200, n_classes=n_classes)
+    X = X.astype(dtype)
+    ours, theirs = LogisticRegression().fit(X, y), sk.LogisticRegression().fit(X, y)
+    for name in ("coef_", "intercept_", "n_iter_", "classes_"):
+        got, want = getattr(ours, name), getattr(theirs, name)
+        assert (type(got), got.shape, got.dtype) == (type(want), want.shape, want.dtype), name
+    X, y = regression_data(n=100, n_targets=None if n_classes == 2 else 2)
+    X, y = X.astype(dtype), y.astype(dtype)
+    ours, theirs = LinearRegression().fit(X, y), sk.LinearRegression().fit(X, y)
+    for name in ("coef_", "intercept_"):
+        got, want = np.asarray(getattr(ours, name)), np.asarray(getattr(theirs, name))
+        assert (got.shape, got.dtype) == (want.shape, want.dtype), name
+    assert ours.rank_ == theirs.rank_
+    np.testing.assert_allclose(ours.singular_, theirs.singular_, rtol=1e-5)
+    ours, theirs = (
+        model(fit_intercept=False).fit(X, y) for model in (LinearRegression, sk.LinearRegression)
+    )
+    assert type(ours.intercept_) is type(theirs.intercept_) and ours.intercept_ == 0.0
+
+
+# -- solver="auto": full batch in fit, mini-batch in partial_fit ------------------------
+
+
+def test_auto_solver_is_full_batch_in_fit_and_mini_batch_in_partial_fit():
+    X, y = classification_data(n=200)
+    assert LogisticRegression().solver == LinearRegression().solver == "auto"
+    assert type(LogisticRegression().fit(X, y).solver_).__name__ == "LBFGS"
+    incremental = LogisticRegression().partial_fit(X, y, classes=[0, 1])
+    assert incremental.solver_.full_batch is False and incremental.solver_.nesterov
+    X, y = regression_data(n=200)
+    exact = LinearRegression().fit(X, y)
+    assert type(exact.solver_).__name__ == "Newton" and exact.n_iter_ == 1
+    assert type(LinearRegression(loss="huber").fit(X, y).solver_).__name__ == "LBFGS"
+    assert type(LinearRegression(penalty="l1", alpha=1.0).fit(X, y).solver_).__name__ == "LBFGS"
+    assert not LinearRegression().partial_fit(X, y).solver_.full_batch
+    stopped = LinearRegression(early_stopping=True, random_state=0).fit(X, y)
+    assert not stopped.solver_.full_batch
+
+
+def test_partial_fit_reaches_the_accuracy_of_fit_in_a_few_passes():
+    X, y = load_standardised("breast_cancer")
+    best = LogisticRegression().fit(X, y).score(X, y)
+    model = LogisticRegression(random_state=0)
+    for _ in range(20):
+        for start in range(0, len(y), 50):
+            model.partial_fit(X[start : start + 50], y[start : start + 50], classes=[0, 1])
+    assert model.score(X, y) > best - 0.01
+
+
+@pytest.mark.parametrize(
+    "solver", ["lbfgs", "newton-cholesky", "newton-cg", "sag", "saga", "liblinear", "newton"]
+)
+def test_explicit_full_batch_solvers_refuse_partial_fit(solver):
+    from sklearn_dl.streaming import partial_fit_blocks
+
+    model = LogisticRegression(solver=solver)
+    assert not hasattr(model, "partial_fit")
+    X, y = classification_data(n=20)
+    with pytest.raises(TypeError, match="mini-batch solver"):
+        partial_fit_blocks(model, X, y, classes=[0, 1])
+
+
+def test_incremental_wraps_the_default_estimator():
+    da = pytest.importorskip("dask.array")
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    X, y = load_standardised("breast_cancer")
+    chunks = 100
+    incremental = wrappers.Incremental(LogisticRegression(random_state=0), shuffle_blocks=False)
+    incremental.fit(
+        da.from_array(X, chunks=(chunks, X.shape[1])),
+        da.from_array(y, chunks=chunks),
+        classes=[0, 1],
+    )
+    loop = LogisticRegression(random_state=0)
+    for start in range(0, len(y), chunks):
+        loop.partial_fit(X[start : start + chunks], y[start : start + chunks], classes=[0, 1])
+    np.testing.assert_array_equal(incremental.estimator_.coef_, loop.coef_)
+    assert incremental.estimator_.score(X, y) > 0.9
+
+
+# -- LinearRegression: exact least squares, whatever the conditioning -------------------
+
+
+def polynomial_problem():
+    x = np.linspace(0, 1, 30)[:, None]
+    y = np.sin(6 * x[:, 0]) + 0.1 * np.random.default_rng(8).standard_normal(30)
+    return PolynomialFeatures(15).fit_transform(x), y
+
+
+def test_ill_conditioned_polynomial_reaches_scikit_learns_training_error():
+    X, y = polynomial_problem()  # condition number of X near 1e11
+    for tol in (np.finfo(float).eps, 1e-6):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no ConvergenceWarning
+            ours = LinearRegression(tol=tol).fit(X, y)
+        theirs = sk.LinearRegression(tol=tol).fit(X, y)
+        ours_error = np.mean((ours.predict(X) - y) ** 2)
+        theirs_error = np.mean((theirs.predict(X) - y) ** 2)
+        assert ours_error <= theirs_error * (1 + 1e-6), tol
+        assert ours.n_iter_ == 1
+
+
+def test_rank_deficient_least_squares_gives_the_minimum_norm_weights():
+    X, y = regression_data(n=50, p=3)
+    X = np.hstack([X, X[:, :1], np.ones((50, 1))])  # a repeated and a constant column
+    ours, theirs = LinearRegression().fit(X, y), sk.LinearRegression().fit(X, y)
+    assert relative_error(ours.coef_, theirs.coef_) < 1e-10
+    assert ours.coef_[0] == pytest.approx(ours.coef_[3]) and ours.coef_[4] == pytest.approx(0)
+    assert ours.rank_ == theirs.rank_ == 3
+
+
+def test_positive_keeps_the_weights_non_negative_exactly():
+    X, y = regression_data(n=200, p=6, n_targets=2)
+    y -= 3 * X[:, :1]  # the first weights want to be negative
+    ours = LinearRegression(positive=True).fit(X, y)
+    theirs = sk.LinearRegression(positive=True).fit(X, y)
+    assert np.all(ours.coef_ >= 0) and np.sum(ours.coef_ == 0) >= 2
+    assert relative_error(ours.coef_, theirs.coef_) < 1e-10
+    bounded = LinearRegression(positive=True, solver="lbfgs", tol=1e-10).fit(X, y)
+    assert np.all(bounded.coef_ >= 0)
+    np.testing.assert_allclose(bounded.coef_, theirs.coef_, atol=1e-6)
+    lasso = LinearRegression(positive=True, penalty="l1", alpha=5.0).fit(X, y)
+    reference = sk.Lasso(alpha=5.0 / len(X), positive=True, tol=1e-12, max_iter=100_000)
+    np.testing.assert_allclose(lasso.coef_, reference.fit(X, y).coef_, atol=1e-6)
+    with pytest.raises(ValueError, match="positive=True needs a solver"):
+        LinearRegression(positive=True, solver="sgd").fit(X, y)
+    with pytest.raises(ValueError, match="partial_fit"):
+        LinearRegression(positive=True).partial_fit(X, y)
+
+
+def test_newton_needs_a_loss_with_second_derivatives():
+    X, y = regression_data(n=50)
+    with pytest.raises(ValueError, match="second derivatives"):
+        LinearRegression(loss="huber", solver="newton").fit(X, y)
+
+
+# -- the table: scikit-learn constructions, the same fitted coefficients --------------------
+
+
+def load_standardised(name):
+    from sklearn import datasets
+
+    X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def coefficients(model):
+    """``[coef_, intercept_]``; multinomial intercepts centred (they are unique up to a shift)."""
+    coef = np.atleast_2d(model.coef_)
+    W = np.column_stack([coef, np.broadcast_to(model.intercept_, len(coef))])
+    if isinstance(model, sk.LogisticRegression | LogisticRegression) and len(W) > 2:
+        W[:, -1] -= W[:, -1].mean()
+    return W
+
+
+def classification_problem(name):
+    if name in ("breast_cancer", "wine"):
+        return load_standardised(name)
+    return classification_data(n=300, p=5, n_classes=3 if name == "three" else 2, seed=2)
+
+
+WEIGHTS = np.random.default_rng(9).uniform(0.2, 3.0, 300)
+
+# (data, settings written for scikit-learn, sample weights?)
+LOGISTIC_TABLE = [
+    ("two", {}, False),
+    ("three", {}, False),
+    ("breast_cancer", {}, False),
+    ("wine", {}, False),
+    ("two", {"C": 0.01}, False),
+    ("two", {"C": 100.0}, False),
+    ("three", {"C": 0.1}, True),
+    ("two", {"C": np.inf}, False),
+    ("two", {"fit_intercept": False}, False),
+    ("three", {"class_weight": "balanced"}, False),
+    ("two", {"class_weight": {0: 1.0, 1: 3.0}}, True),
+    ("two", {"l1_ratio": 0.0, "solver": "saga"}, False),
+    ("two", {"l1_ratio": 0.5, "solver": "saga"}, True),
+    ("two", {"l1_ratio": 1.0, "solver": "saga"}, False),
+    ("three", {"l1_ratio": 1.0, "solver": "saga", "C": 0.5}, False),
+    ("three", {"solver": "newton-cholesky"}, False),
+    ("three", {"solver": "newton-cg", "C": 10.0}, False),
+    ("two", {"solver": "sag"}, False),
+    ("two", {"solver": "liblinear", "C": 0.1}, True),
+]
+
+
+def tight_logistic(settings):
+    """scikit-learn's LogisticRegression solved to the rounding floor."""
+    settings = dict(settings)
+    if settings.get("solver") != "saga":
+        settings["solver"] = "newton-cholesky"  # its exact Hessian converges fully
+    return sk.LogisticRegression(**settings, tol=1e-12, max_iter=100_000)
+
+
+@pytest.mark.parametrize("data, settings, weighted", LOGISTIC_TABLE)
+def test_logistic_table_matches_scikit_learn(data, settings, weighted):
+    # scikit-learn's default tol=1e-4 leaves errors up to ~1e-2 in the
+    # coefficients, so both are compared with its fit to the rounding floor.
+    X, y = classification_problem(data)
+    weight = WEIGHTS[: len(y)] if weighted else None
+    ours = LogisticRegression(**settings).fit(X, y, sample_weight=weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        exact = tight_logistic(settings).fit(X, y, sample_weight=weight)
+        default = sk.LogisticRegression(**settings).fit(X, y, sample_weight=weight)
+    assert relative_error(coefficients(ours), coefficients(exact)) < 1e-4
+    assert relative_error(coefficients(ours), coefficients(exact)) <= max(
+        relative_error(coefficients(default), coefficients(exact)), 1e-6
+    )
+    np.testing.assert_array_equal(ours.coef_ == 0, exact.coef_ == 0)
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [{"C": [0.01, 1.0, 100.0]}, {"l1_ratio": [0.0, 0.5, 1.0], "solver": ["saga"]}],
+)
+def test_logistic_grid_search_picks_what_scikit_learn_picks(grid):
+    X, y = classification_problem("two")
+    ours = GridSearchCV(LogisticRegression(), grid, cv=3).fit(X, y)
+    theirs = GridSearchCV(tight_logistic({"solver": grid.get("solver", [None])[0]}), grid, cv=3)
+    theirs.fit(X, y)
+    np.testing.assert_allclose(
+        ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"]
+    )
+    best, exact = ours.best_estimator_, theirs.best_estimator_
+    assert relative_error(coefficients(best), coefficients(exact)) < 1e-4
+
+
+def linear_problem(kind):
+    X, y = regression_data(n=200, p=6, n_targets=3 if kind == "multi" else None, seed=4)
+    if kind == "sparse":
+        X[np.abs(X) < 0.7] = 0.0
+        return sp.csr_matrix(X), y
+    return X, y
+
+
+# (data, settings written for scikit-learn, sample weights?)
+LINEAR_TABLE = [
+    ("dense", {}, False),
+    ("dense", {"fit_intercept": False}, False),
+    ("dense", {}, True),
+    ("multi", {}, False),
+    ("multi", {"fit_intercept": False}, True),
+    ("dense", {"positive": True}, False),
+    ("multi", {"positive": True}, True),
+    ("multi", {"positive": True, "fit_intercept": False}, False),
+    ("sparse", {}, False),
+    ("sparse", {"fit_intercept": False}, True),
+    ("sparse", {"tol": 1e-10}, True),
+    ("dense", {"tol": 1e-2}, False),
+]
+
+
+@pytest.mark.parametrize("data, settings, weighted", LINEAR_TABLE)
+def test_linear_table_matches_scikit_learn(data, settings, weighted):
+    X, y = linear_problem(data)
+    weight = WEIGHTS[: X.shape[0]] if weighted else None
+    ours = LinearRegression(**settings).fit(X, y, sample_weight=weight)
+    theirs = sk.LinearRegression(**settings).fit(X, y, sample_weight=weight)
+    assert relative_error(coefficients(ours), coefficients(theirs)) < 1e-6
+
+
+@pytest.mark.parametrize("alpha", [0.1, 10.0])
+@pytest.mark.parametrize("data", ["dense", "multi", "sparse"])
+def test_ridge_is_exact_whatever_the_data(alpha, data):
+    X, y = linear_problem(data)
+    ours = LinearRegression(alpha=alpha).fit(X, y, sample_weight=WEIGHTS[: X.shape[0]])
+    theirs = sk.Ridge(alpha=alpha, tol=1e-12).fit(X, y, sample_weight=WEIGHTS[: X.shape[0]])
+    assert type(ours.solver_).__name__ == "Newton"
+    assert relative_error(coefficients(ours), coefficients(theirs)) < 1e-6
+
+
+def test_linear_grid_search_over_scikit_learn_parameters():
+    X, y = polynomial_problem()
+    grid = {"fit_intercept": [True, False], "positive": [False, True]}
+    ours = GridSearchCV(LinearRegression(), grid, cv=3).fit(X, y)
+    theirs = GridSearchCV(sk.LinearRegression(), grid, cv=3).fit(X, y)
+    np.testing.assert_allclose(
+        ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"], rtol=1e-6
+    )
+    assert ours.best_params_ == theirs.best_params_
+
+
+# -- the parts: Newton's method, the Hessian, the curvature of the losses ------------------
+
+
+def test_least_squares_problem_solves_exactly():
+    rng = np.random.default_rng(10)
+    X = rng.standard_normal((40, 4))
+    X = np.hstack([X, X[:, :2] + X[:, 2:]])  # rank 4 of 6
+    Y = rng.standard_normal((40, 2))
+    theta, converged = LeastSquares(X, Y, intercept=False).solve(tol=1e-12)
+    assert converged
+    np.testing.assert_allclose(theta.reshape(6, 2), np.linalg.pinv(X) @ Y, atol=1e-12)
+    # A ridge is the closed form (XᵀX + λI)⁻¹ XᵀY.
+    theta, _ = LeastSquares(X, Y, intercept=False, ridge=3.0).solve(tol=1e-12)
+    expected = np.linalg.solve(X.T @ X + 3.0 * np.eye(6), X.T @ Y)
+    np.testing.assert_allclose(theta.reshape(6, 2), expected, atol=1e-12)
+    # Sparse X: lsqr to atol = btol = tol.
+    theta, converged = LeastSquares(sp.csr_matrix(X[:, :4]), Y).solve(tol=1e-12)
+    dense, _ = LeastSquares(X[:, :4], Y).solve(tol=1e-12)
+    assert converged
+    np.testing.assert_allclose(theta, dense, atol=1e-9)
+
+
+class _Quadratic:
+    """``f(x) = ½ xᵀAx - bᵀx`` with its Hessian, to test Newton alone."""
+
+    def __init__(self, A, b):
+        self.A, self.b = A, b
+
+    def __call__(self, x):
+        return 0.5 * x @ self.A @ x - self.b @ x, self.A @ x - self.b
+
+    def hessian(self, x):
+        return self.A
+
+
+class _Logistic:
+    """A logistic log-likelihood (with an L2 term) with its exact Hessian."""
+
+    def __init__(self, seed=11):
+        rng = np.random.default_rng(seed)
+        self.X = rng.standard_normal((200, 3))
+        self.y = (self.X @ [1.0, -2.0, 0.5] + rng.standard_normal(200) > 0).astype(float)
+
+    def __call__(self, w):
+        z = self.X @ w
+        value = np.sum(np.logaddexp(0, z) - self.y * z) + 0.5 * w @ w
+        return value, self.X.T @ (expit(z) - self.y) + w
+
+    def hessian(self, w):
+        p = expit(self.X @ w)
+        return (self.X.T * (p * (1 - p))) @ self.X + np.eye(3)
+
+
+def test_newton_solves_a_quadratic_in_one_step_and_converges_quadratically():
+    A = np.array([[4.0, 1.0], [1.0, 3.0]])
+    steps = []
+    result = Newton().minimize(
+        _Quadratic(A, np.array([1.0, 2.0])),
+        np.zeros(2),
+        max_iter=10,
+        max_fun=100,
+        tol=1e-12,
+        callback=steps.append,
+    )
+    np.testing.assert_allclose(result.x, np.linalg.solve(A, [1.0, 2.0]), rtol=1e-14)
+    assert result.nit == 1 and result.status == 0 and len(steps) == 1
+    problem = _Logistic()
+    path = []
+    result = Newton().minimize(
+        problem,
+        np.zeros(3),
+        max_iter=50,
+        max_fun=500,
+        tol=1e-12,
+        callback=lambda r: path.append(r.x.copy()),
+    )
+    assert result.status == 0 and result.nit <= 8
+    errors = [np.abs(x - result.x).max() for x in path[:-1]]
+    # Quadratic convergence: each error is at most a constant times the previous one squared.
+    pairs = zip(errors[:-1], errors[1:], strict=True)
+    assert all(e2 <= 10 * e1**2 for e1, e2 in pairs if e1 < 0.1)
+
+
+class _Probe(Newton):
+    """Newton, keeping the objective it was handed (to test the objective's Hessian)."""
+
+    seen = []
+
+    def minimize(self, fun, x0, **kwargs):
+        _Probe.seen.append((fun, x0.copy()))
+        return super().minimize(fun, x0, **kwargs)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_objective_hessian_matches_finite_differences(n_classes, sparse):
+    X, y = classification_data(n=60, p=3, n_classes=n_classes)
+    if sparse:
+        X[np.abs(X) < 0.5] = 0.0
+        X = sp.csr_matrix(X)
+    _Probe.seen.clear()
+    weight = WEIGHTS[:60]
+    LogisticRegression(C=0.5, solver=_Probe(), max_iter=1).fit(X, y, sample_weight=weight)
+    objective, _ = _Probe.seen[0]
+    x = np.random.default_rng(12).standard_normal(objective.x0().size) * 0.3
+    H = objective.hessian(x)
+    step = 1e-6
+    numeric = np.column_stack(
+        [
+            (objective(x + step * e)[1] - objective(x - step * e)[1]) / (2 * step)
+            for e in np.eye(x.size)
+        ]
+    )
+    np.testing.assert_allclose(H, numeric, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "name", ["squared_error", "binary_crossentropy", "poisson", "categorical_crossentropy"]
+)
+def test_loss_curvature_matches_finite_differences(name):
+    from sklearn_dl.losses import get_loss
+
+    loss = get_loss(name)
+    rng = np.random.default_rng(13)
+    Z = rng.standard_normal((5, 3))
+    Y = np.eye(3)[rng.integers(0, 3, 5)] if "categorical" in name else rng.uniform(0, 2, (5, 3))
+    curvature = loss.curvature(Y, Z)
+    step = 1e-6
+    for k in range(3):
+        dZ = np.zeros_like(Z)
+        dZ[:, k] = step
+        numeric = (loss.loss_gradient(Y, Z + dZ)[1] - loss.loss_gradient(Y, Z - dZ)[1]) / (2 * step)
+        expected = (
+            curvature[:, :, k]
+            if curvature.ndim == 3
+            else np.where(np.arange(3) == k, curvature, 0.0)
+        )
+        np.testing.assert_allclose(expected, numeric, atol=1e-8)
+
+
+def test_losses_with_a_kink_have_no_curvature():
+    from sklearn_dl.losses import get_loss
+
+    for name in ("absolute_error", "huber", "hinge"):
+        with pytest.raises(NotImplementedError, match="second derivatives"):
+            get_loss(name).curvature(np.zeros((2, 1)), np.zeros((2, 1)))

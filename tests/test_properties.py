@@ -179,15 +179,15 @@ def test_linear_regression_properties(
 @given(
     data=classification(),
     solver=st.sampled_from(SOLVERS),
-    alpha=st.sampled_from([0.0, 1e-2, 1.0]),
+    C=st.sampled_from([np.inf, 1e2, 1.0]),  # alpha = 1 / C of 0, 1e-2, 1
     class_weight=st.sampled_from([None, "balanced"]),
     early_stopping=st.booleans(),
 )
-def test_logistic_regression_properties(data, solver, alpha, class_weight, early_stopping):
+def test_logistic_regression_properties(data, solver, C, class_weight, early_stopping):
     X, y = data
     model = LogisticRegression(
         solver=solver,
-        alpha=alpha,
+        C=C,
         class_weight=class_weight,
         early_stopping=early_stopping,
         max_iter=10,

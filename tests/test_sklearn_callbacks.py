@@ -102,7 +102,7 @@ def test_propagates_through_grid_search():
     X, y = data()
     recorder = PropagatedRecorder()
     grid = GridSearchCV(
-        LogisticRegression(solver="adam", max_iter=4), {"alpha": [0.1, 1.0]}, cv=2
+        LogisticRegression(solver="adam", max_iter=4), {"C": [10.0, 1.0]}, cv=2
     ).set_callbacks(recorder)
     fit(grid, X, y)
     epochs = [e for e in recorder.events if e == ("end", "epoch")]
