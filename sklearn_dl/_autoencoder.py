@@ -425,9 +425,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
         self : object
             The fitted autoencoder.
         """
-        warm = self.warm_start and hasattr(self, "network_")
         validation = None if validation_data is None else (validation_data, None)
-        self._fit(X, None, None, validation, incremental=False, reset=not warm)
+        self._fit(X, None, None, validation)
         self.reconstruction_error_ = -self.score(X)
         return self
 

@@ -9,15 +9,17 @@ and decoded.
 
 import contextlib
 import copy
+import math
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.callback import CallbackSupportMixin
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
-from ._engine import Data, Trainer
+from ._engine import Data, Trainer, TrainingState
 from ._network import Network
 from ._parts import checked
 from ._validation import (
@@ -30,16 +32,16 @@ from ._validation import (
     check_sample_weight,
     validate_data,
 )
-from .callbacks import Callback, EarlyStopping, ProgressPrinter
+from .callbacks import Callback, EarlyStopping, ProgressPrinter, ReduceLROnPlateau
 from .initializers import INITIALIZERS, Initializer, get_initializer
 from .layers import Dense, Layer
 from .optimizers import OPTIMIZERS, BaseOptimizer, get_optimizer
 from .penalties import PENALTIES, Penalty, get_penalty
-from .schedules import SCHEDULES, Schedule, get_schedule
+from .schedules import ON_PLATEAU, SCHEDULES, Schedule, get_schedule
 
 TRAINING_CONSTRAINTS = {
     "solver": [StrOptions(set(OPTIMIZERS)), BaseOptimizer],
-    "learning_rate": [StrOptions(set(SCHEDULES)), Schedule],
+    "learning_rate": [StrOptions({*SCHEDULES, ON_PLATEAU}), Schedule],
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -70,13 +72,18 @@ def make_rng(random_state):
 
 
 def is_stochastic(estimator):
-    """True when the solver trains by mini-batches (``partial_fit`` then exists)."""
+    """True when the solver trains by mini-batches; else why ``partial_fit`` is missing."""
     solver = estimator.solver
     if solver == "auto":  # an automatic choice trains by mini-batches when asked to
         return True
     if isinstance(solver, str):
         solver = OPTIMIZERS.get(solver)
-    return solver is not None and not solver.full_batch
+    if solver is not None and not solver.full_batch:
+        return True
+    raise AttributeError(
+        f"partial_fit needs a mini-batch solver, and solver={estimator.solver!r} trains "
+        "on the whole data at once; use e.g. solver='sgd' or 'adam'."
+    )
 
 
 class BaseNetwork(CallbackSupportMixin, BaseEstimator):
@@ -128,10 +135,14 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        warm = self.warm_start and hasattr(self, "network_")
-        return self._fit(X, y, sample_weight, validation_data, incremental=False, reset=not warm)
+        return self._fit(X, y, sample_weight, validation_data)
 
     def _partial_fit(self, X, y, sample_weight=None, classes=None):
+        if self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True (a call holds nothing "
+                "out); score held-out data between calls instead."
+            )
         if isinstance(getattr(self, "class_weight", None), str):
             raise ValueError(
                 "class_weight='balanced' is not supported by partial_fit: each batch "
@@ -140,41 +151,69 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 "classes=classes, y=y) on a large sample of the targets, and pass "
                 "them as a dict."
             )
-        first = not hasattr(self, "network_")
-        if first:
+        if not hasattr(self, "network_"):
             self._validate_params()
-        return self._fit(X, y, sample_weight, None, incremental=True, reset=first, classes=classes)
+        return self._fit(X, y, sample_weight, None, incremental=True, classes=classes)
 
-    def _fit(self, X, y, sample_weight, validation_data, incremental, reset, classes=None):
-        X, y = self._validate_xy(X, y, reset=reset)
-        Y = self._encode_targets(y, X.dtype, reset=reset, classes=classes)
+    def _fit(self, X, y, sample_weight, validation_data, incremental=False, classes=None):
+        """Validate → encode targets → build or carry the network → train → record.
+
+        ``fit`` starts a new training state; with ``warm_start`` it keeps the
+        fitted parameters. ``partial_fit`` (``incremental``) continues the
+        state of the previous call.
+        """
+        first = not hasattr(self, "network_") or not (incremental or self.warm_start)
+        X, y = self._validate_xy(X, y, reset=first)
+        if not first:
+            self._check_same_targets(y, incremental, classes)
+        Y = self._encode_targets(y, X.dtype, reset=first, classes=classes)
         sample_weight = self._sample_weight(sample_weight, X, y)
-        if reset:
-            self._rng = make_rng(self.random_state)
-            self._build(X.shape[1], Y.shape[1], X.dtype)
+        continuing = incremental and not first and self._continues_state()
+        rng = None if continuing else make_rng(self.random_state)
+        if first:
+            self._build(X.shape[1], Y.shape[1], X.dtype, rng)
         else:
             self._follow_settings(Y.shape[1])
-        if not reset and not incremental:
-            self._rng = make_rng(self.random_state)
-            self.loss_function_ = self._make_loss()  # a warm start honours a changed loss
-        solver = getattr(self, "solver_", None)
-        if not incremental or solver is None or solver.full_batch:
-            self._start_solver(X, sample_weight, incremental)
-        train, validation = self._split(X, Y, y, sample_weight, validation_data, incremental)
+        if not continuing:
+            self._state = self._new_state(X, sample_weight, incremental, rng, first)
+        self.loss_function_ = self._make_loss()  # settings changed since are honoured
+        train, validation = self._split(X, Y, y, sample_weight, validation_data)
         if validation is not None and not validation.total_weight > 0:
             raise ValueError(
                 "The validation data have a total sample weight of 0, so no validation "
                 "loss or score can be computed; give some validation samples a "
                 "positive weight (or a larger validation_fraction)."
             )
-        trainer = self._trainer(incremental, train.n_samples)
+        trainer = self._trainer(train.n_samples)
         with self._scikit_learn_callbacks(trainer, X, y, sample_weight, incremental):
             trainer.fit(train, validation, epochs=1 if incremental else None)
-            self._record(trainer)
-        self._partial_fit_callbacks = (
-            (self._callback_params(), trainer.callbacks, trainer.lr_factor) if incremental else None
-        )
+        self.n_iter_ = trainer.n_iter
         return self
+
+    def _continues_state(self):
+        """``partial_fit`` continues a mini-batch state built from the current settings;
+        otherwise (after ``set_params``) it starts a new one, as a warm start does."""
+        try:
+            same = self._state.settings == self.get_params(deep=False)
+        except ValueError:  # an array among the parameters: compare as changed
+            same = False
+        return same and not self._state.solver.full_batch
+
+    def _check_same_targets(self, y, incremental, classes):
+        """Refuse targets that do not fit the network being continued (classifiers check)."""
+
+    def _new_state(self, X, sample_weight, incremental, rng, first):
+        """A fresh optimizer, schedule and callbacks; a warm start keeps ``t`` and the history."""
+        solver = self._solver_choice(incremental)
+        if isinstance(solver, str):
+            solver = OPTIMIZERS[solver](**self._solver_settings().get(solver, {}))
+        solver = get_optimizer(solver)
+        schedule = get_schedule(self._learning_rate(), getattr(self, "power_t", 0.5))
+        schedule.start(self._initial_learning_rate(X, sample_weight, solver), self.max_iter)
+        kept = {} if first else {"t": self._state.t, "history": self._state.history}
+        callbacks = self._make_callbacks(incremental, solver)
+        settings = self.get_params(deep=False)
+        return TrainingState(solver, schedule, callbacks, rng, settings=settings, **kept)
 
     @contextlib.contextmanager
     def _scikit_learn_callbacks(self, trainer, X, y, sample_weight, incremental):
@@ -193,7 +232,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         with callback_management_context(self):
             context = self._init_callback_context(max_subtasks=self.max_iter)
             context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
-            trainer.callbacks.append(_EpochTasks(context, X, y, metadata))
+            # For this call only: the state's own callbacks stay as they are.
+            trainer.callbacks = [*trainer.callbacks, _EpochTasks(context, X, y, metadata)]
             yield
             context.call_on_fit_task_end(
                 estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
@@ -220,13 +260,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
         return sample_weight
 
-    def _build(self, n_features, n_outputs, dtype):
-        """Create the network, its loss and its parameters."""
-        self.loss_function_ = self._make_loss()
+    def _build(self, n_features, n_outputs, dtype, rng):
+        """Create the network and its parameters."""
         self.network_ = Network(self._layers(n_outputs))
-        self.network_.build(n_features, dtype, self._rng, self._initializer())
-        self.history_ = {}
-        self.t_ = 0
+        self.network_.build(n_features, dtype, rng, self._initializer())
 
     def _follow_settings(self, n_outputs):
         """Carry the fitted parameters into the network the current settings describe.
@@ -255,25 +292,25 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         new.load(old)
         self.network_ = new
 
-    def _start_solver(self, X, sample_weight=None, incremental=False):
-        """Fresh optimizer and schedule (kept across ``partial_fit`` calls)."""
-        solver = self._solver_choice(incremental)
-        if isinstance(solver, str):
-            solver = OPTIMIZERS[solver](**self._solver_settings().get(solver, {}))
-        self.solver_ = get_optimizer(solver)
-        self.learning_rate_init_ = self._initial_learning_rate(X, sample_weight)
-        self.schedule_ = get_schedule(self.learning_rate, getattr(self, "power_t", 0.5))
-        self.schedule_.start(self.learning_rate_init_, self.max_iter)
+    def _penalty(self):
+        """The penalty in effect and its strength: ``(Penalty or None, alpha)``."""
+        if not self.alpha > 0:
+            return None, 0.0
+        return get_penalty(self.penalty, self.l1_ratio), float(self.alpha)
 
     def _solver_choice(self, incremental):
         """The optimizer name or object to train with (``incremental``: for ``partial_fit``)."""
         return self.solver
 
-    def _initial_learning_rate(self, X, sample_weight=None):
+    def _learning_rate(self):
+        """The ``learning_rate`` setting in effect."""
+        return self.learning_rate
+
+    def _initial_learning_rate(self, X, sample_weight, solver):
         """The learning rate the schedule starts from (linear models may derive it)."""
         return self.learning_rate_init
 
-    def _split(self, X, Y, y, sample_weight, validation_data, incremental):
+    def _split(self, X, Y, y, sample_weight, validation_data):
         """Training data and validation data (or ``None``)."""
         if validation_data is not None:
             items = len(validation_data) if isinstance(validation_data, tuple | list) else None
@@ -287,75 +324,60 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             X_val, y_val = self._validate_xy(X_val, y_val, reset=False)
             Y_val = self._encode_targets(y_val, X.dtype, reset=False)
             w_val = self._sample_weight(w_val[0] if w_val else None, X_val, y_val)
-            return Data(X, Y, sample_weight), Data(X_val, Y_val, w_val)
-        if not self.early_stopping or incremental or self.solver_.full_batch:
+            return Data(X, Y, sample_weight), Data(X_val, Y_val, w_val, y=y_val)
+        if not self.early_stopping or self._state.solver.full_batch:
             return Data(X, Y, sample_weight), None
-        train, val = self._split_indices(X.shape[0], y)
+        train, val = self._split_indices(X.shape[0], Y)
         # Both sets index the same X: the split copies no data.
-        return Data(X, Y, sample_weight, index=train), Data(X, Y, sample_weight, index=val)
+        return Data(X, Y, sample_weight, index=train), Data(X, Y, sample_weight, val, y=y)
 
-    def _split_indices(self, n_samples, y):
-        """Training and validation rows, stratified by ``_stratify(y)`` when the sizes allow."""
-        seed = int(self._rng.integers(np.iinfo(np.int32).max))
+    def _split_indices(self, n_samples, Y):
+        """Training and validation rows, stratified by ``_stratify(Y)`` (scikit-learn's rule)."""
+        seed = int(self._state.rng.integers(np.iinfo(np.int32).max))
         split = dict(test_size=self.validation_fraction, random_state=seed)
-        stratify = self._stratify(y)
-        index = np.arange(n_samples)
-        if stratify is not None:
-            try:
-                return train_test_split(index, stratify=stratify, **split)
-            except ValueError:
-                pass  # a class too rare to appear in both sets: split without strata
         try:
-            train, val = train_test_split(index, **split)
-        except ValueError as error:
+            train, val = train_test_split(np.arange(n_samples), **split, stratify=self._stratify(Y))
+        except ValueError as error:  # scikit-learn's reason first, then what to change
             raise ValueError(
-                f"early_stopping cannot split {n_samples} sample(s) with "
-                f"validation_fraction={self.validation_fraction}: {error}"
+                f"{error} (early_stopping holds out validation_fraction="
+                f"{self.validation_fraction} of the {n_samples} samples for validation, "
+                "stratified by class: increase validation_fraction or the number of "
+                "samples, or set early_stopping=False.)"
             ) from None
         if len(val) < 2:
             raise ValueError(
-                f"The validation set of early_stopping has {len(val)} sample(s); increase "
-                "validation_fraction or the number of samples (at least 2 are needed)."
+                "The validation set is too small. Increase 'validation_fraction' or the "
+                f"size of your dataset: early_stopping holds out {len(val)} of "
+                f"{n_samples} samples, and at least 2 are needed."
             )
         return train, val
 
-    def _stratify(self, y):
+    def _stratify(self, Y):
+        """What the validation split stratifies on (``None``: nothing)."""
         return None
 
-    def _trainer(self, incremental, n_samples):
+    def _trainer(self, n_samples):
         batch_size = 200 if self.batch_size == "auto" else self.batch_size
-        # partial_fit calls are epochs of one training: callbacks keep their
-        # state (a plateau's count, a reduced rate) from one call to the next.
-        kept = getattr(self, "_partial_fit_callbacks", None) if incremental else None
-        resume = bool(kept) and kept[0] == self._callback_params()
-        if resume:
-            _, callbacks, lr_factor = kept
-        else:
-            callbacks, lr_factor = self._make_callbacks(incremental), 1.0
+        penalty, alpha = self._penalty()
         return Trainer(
             network=self.network_,
             loss=self.loss_function_,
-            solver=self.solver_,
-            schedule=self.schedule_,
-            penalty=get_penalty(self.penalty, self.l1_ratio) if self.alpha > 0 else None,
-            alpha=float(self.alpha),
-            callbacks=callbacks,
-            lr_factor=lr_factor,
-            resume=resume,
-            rng=self._rng,
+            penalty=penalty,
+            alpha=alpha,
+            state=self._state,
+            callbacks=self._state.callbacks,
             max_iter=self.max_iter,
             max_fun=self.max_fun,
-            tol=self._tol(),
+            tol=self._tol(self._state.solver),
             batch_size=min(batch_size, n_samples),
             shuffle=self.shuffle,
             estimator=self,
             val_score=self._validation_score,
-            t=self.t_,
-            history=self.history_,
+            stop_on_divergence=self.early_stopping,
         )
 
-    def _tol(self):
-        """The effective ``tol``.
+    def _tol(self, solver):
+        """The effective ``tol`` for ``solver``.
 
         ``"auto"`` is 1e-6 for full-batch solvers (a gradient size that gives
         near-exact optima) and 1e-4 for mini-batch ones (a loss decrease above
@@ -363,55 +385,68 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """
         if self.tol != "auto":
             return self.tol
-        return 1e-6 if self.solver_.full_batch else 1e-4
+        return 1e-6 if solver.full_batch else 1e-4
 
-    def _callback_params(self):
-        """The parameters the callbacks are built from: a change starts them afresh."""
-        return list(self.callbacks or []), self.verbose
+    def _make_callbacks(self, incremental, solver):
+        """User callbacks (cloned), then the shortcuts scikit-learn's flags stand for.
 
-    def _make_callbacks(self, incremental):
-        """User callbacks (cloned), then the shortcuts scikit-learn's flags stand for."""
+        Mini-batch ``fit`` watches the loss (the validation score with
+        ``early_stopping``) for ``n_iter_no_change`` epochs without a gain of
+        ``tol``: then it stops or, with ``learning_rate="adaptive"``, divides
+        the rate by 5 until the rate is 1e-6 (scikit-learn's rules).
+        """
         callbacks = [get_callback(c) for c in (self.callbacks or [])]
-        stochastic = not self.solver_.full_batch
-        if stochastic and not incremental:
-            if self.early_stopping:
-                monitor = "val_score"
-            else:
-                monitor = "loss"
-            callbacks.append(
-                EarlyStopping(
-                    monitor=monitor,
-                    patience=self.n_iter_no_change + 1,
-                    min_delta=self._tol(),
-                    restore_best=self.early_stopping,
-                )
+        if not solver.full_batch:  # partial_fit too: a plateau spans calls, as in scikit-learn
+            watch = dict(
+                monitor="val_score" if self.early_stopping else "loss",
+                patience=self.n_iter_no_change + 1,
+                min_delta=self._tol(solver),
             )
+            adaptive = self._learning_rate() == ON_PLATEAU  # a name, or a schedule object
+            if adaptive:
+                callbacks.append(
+                    ReduceLROnPlateau(**watch, factor=0.2, min_lr=1e-6, stop_at_min_lr=True)
+                )
+                watch["patience"] = math.inf  # the plateaus are the callback's above
+            if self.early_stopping or not adaptive:
+                callbacks.append(EarlyStopping(**watch, restore_best=self.early_stopping))
         if self.verbose:
             callbacks.append(ProgressPrinter())
         return callbacks
 
     def _validation_score(self, data):
-        """The estimator's score (accuracy or R²) on encoded validation data."""
+        """The validation score: ``scoring``'s, or the estimator's (accuracy, R², ...)."""
+        scoring = getattr(self, "scoring", None)
+        if scoring is not None:
+            X, _, sample_weight = data.all_rows()
+            scorer = check_scoring(self, scoring)
+            kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+            return scorer(self, X, data.labels(), **kwargs)
         Z = np.concatenate([self.network_.forward(X) for X, _, _ in data.chunks()])
         Y, sample_weight = data.targets()
         return self._score_logits(Y, Z, sample_weight)
 
-    def _record(self, trainer):
-        """Copy what training learned into scikit-learn's fitted attributes."""
-        self.t_ = trainer.t
-        # Epochs count across warm starts and partial_fit calls, as in
-        # scikit-learn; a full-batch solver reports its own iteration count.
-        full_batch = self.solver_.full_batch
-        self.n_iter_ = trainer.n_iter if full_batch else len(self.history_["loss"])
-        self.loss_curve_ = list(self.history_["loss"])
-        self.loss_ = self.loss_curve_[-1]
-        self.best_loss_ = min(self.loss_curve_) if not self.early_stopping else None
-        if "val_score" in self.history_:
-            self.validation_scores_ = list(self.history_["val_score"])
-            self.best_validation_score_ = max(self.validation_scores_)
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
+    # -- fitted attributes: read from the one training state (documented per estimator) --
+
+    solver_ = property(lambda self: self._state.solver)
+    schedule_ = property(lambda self: self._state.schedule)
+    callbacks_ = property(lambda self: self._state.callbacks)
+    history_ = property(lambda self: self._state.history)
+    t_ = property(lambda self: self._state.t)
+    learning_rate_init_ = property(lambda self: self._state.schedule.lr0_)
+    loss_curve_ = property(lambda self: list(self.history_["loss"]))
+    loss_ = property(lambda self: self.history_["loss"][-1])
+    best_loss_ = property(lambda self: None if self.early_stopping else min(self.loss_curve_))
+
+    @property
+    def validation_scores_(self):
+        scores = self.history_.get("val_score")
+        return None if scores is None else list(scores)
+
+    @property
+    def best_validation_score_(self):  # a diverged epoch logs NaN (as in scikit-learn): skipped
+        scores = self.history_.get("val_score", [math.nan])
+        return max((score for score in scores if not math.isnan(score)), default=None)
 
     # -- prediction helpers -----------------------------------------------------------
 

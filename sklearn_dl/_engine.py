@@ -38,6 +38,12 @@ SMALL_PRODUCT = 2**22
 # An epoch loss this many times above the first epoch's (or 1) means divergence.
 _GROWTH = 1e6
 
+# scikit-learn's words for a diverged MLP: our messages begin with them.
+_NON_FINITE = (
+    "Solver produced non-finite parameter weights. The input data may contain large "
+    "values and need to be preprocessed."
+)
+
 
 class DivergenceError(ValueError):
     """Training produced a non-finite loss or non-finite parameters."""
@@ -55,6 +61,7 @@ class Data:
     Y: np.ndarray
     sample_weight: np.ndarray = None
     index: np.ndarray = None
+    y: object = None  # the targets as given, for scorers (validation data only)
 
     @property
     def n_samples(self):
@@ -89,6 +96,10 @@ class Data:
         weight = None if self.sample_weight is None else self.sample_weight[self.index]
         return self.Y[self.index], weight
 
+    def labels(self):
+        """``y`` as given (not encoded) for the rows of this set."""
+        return self.y if self.index is None else self.y[self.index]
+
     def chunks(self, size=4096):
         """``X, Y, sample_weight`` in chunks of ``size`` rows, in order."""
         for batch in _batches(self.n_samples, size):
@@ -96,25 +107,41 @@ class Data:
 
 
 @dataclass
-class Trainer:
-    """Minimise the objective of one estimator; see the module docstring.
+class TrainingState:
+    """What training carries from one call to the next, owned by the estimator.
 
-    ``schedule`` arrives started: the estimator owns it, so that it carries on
-    across ``partial_fit`` calls. ``lr_factor`` multiplies the scheduled
-    learning rate (callbacks such as
-    :class:`~sklearn_dl.callbacks.ReduceLROnPlateau` change it). ``resume``
-    means the callbacks carry on from an earlier ``partial_fit`` call with
-    their state: ``on_fit_begin`` is not called again.
+    ``fit`` builds it (a warm start keeps ``t`` and ``history``, as scikit-learn
+    does); ``partial_fit`` continues it while the estimator's parameters are
+    its ``settings``. ``epoch`` is the schedule's clock; at 0 the callbacks
+    have not begun. ``lr_factor`` multiplies the scheduled rate.
+    """
+
+    solver: object
+    schedule: object
+    callbacks: list
+    rng: np.random.Generator
+    t: int = 0
+    epoch: int = 0
+    lr_factor: float = 1.0
+    history: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+
+
+@dataclass
+class Trainer:
+    """Minimise the objective of one estimator for one ``fit`` or ``partial_fit`` call.
+
+    It works on ``state``, which outlives it; ``callbacks`` are the state's
+    and any of this call only. With ``stop_on_divergence`` a diverging run stops with a warning
+    and finite parameters instead of raising.
     """
 
     network: object
     loss: object
-    solver: object
-    schedule: object
     penalty: object
     alpha: float
-    callbacks: list
-    rng: np.random.Generator
+    state: TrainingState
+    callbacks: list = ()
     max_iter: int = 200
     max_fun: int = 15000
     tol: float = 1e-4
@@ -122,11 +149,8 @@ class Trainer:
     shuffle: bool = True
     estimator: object = None
     val_score: object = None
-    lr_factor: float = 1.0
-    resume: bool = False
-    t: int = 0
+    stop_on_divergence: bool = False
     n_iter: int = 0
-    history: dict = field(default_factory=dict)
     # Scratch for the penalty's gradient, shaped like the weights (fixed for a trainer).
     _work: np.ndarray = field(default=None, init=False, repr=False)
 
@@ -142,7 +166,7 @@ class Trainer:
         ``total_weight`` is ``Σ s_i`` over the whole training set: it scales
         the smooth part of the penalty.
         """
-        Z = self.network.forward(X, training=True, rng=self.rng)
+        Z = self.network.forward(X, training=True, rng=self.state.rng)
         data_loss, dZ = self.loss.loss_gradient(Y, Z, sample_weight)
         data_loss += self.network.activity_loss()
         batch_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
@@ -172,31 +196,26 @@ class Trainer:
 
     def fit(self, train, validation=None, epochs=None):
         """Train on ``train``; ``epochs`` overrides ``max_iter`` (``partial_fit`` uses 1)."""
-        for callback in () if self.resume else self.callbacks:
+        for callback in self.callbacks if self.state.epoch == 0 else ():
             callback.on_fit_begin(self)
-        max_epochs = self.max_iter if epochs is None else epochs
-        self.n_iter = 0
-        # A fit (warm or not) runs its schedule from the start; partial_fit calls
-        # continue it where the previous call stopped.
-        self._first_epoch = 0 if epochs is None else len(self.history.get("loss", ()))
         self._train_weight = train.total_weight
-        rows = train.n_samples if self.solver.full_batch else self.batch_size
+        rows = train.n_samples if self.state.solver.full_batch else self.batch_size
         with (
             _blas_threads(rows, self.network),
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
         ):
             try:
-                if self.solver.full_batch:
+                if self.state.solver.full_batch:
                     converged = self._run_full_batch(train, validation)
                 else:
-                    converged = self._run_epochs(train, validation, max_epochs)
+                    converged = self._run_epochs(train, validation, epochs or self.max_iter)
             finally:
                 self.network.release()
         for callback in self.callbacks:
             callback.on_fit_end(self)
         if not converged and epochs is None:
             warnings.warn(
-                f"The {type(self.solver).__name__} solver reached max_iter="
+                f"The {type(self.state.solver).__name__} solver reached max_iter="
                 f"{self.max_iter} iterations without converging; increase "
                 "max_iter, or scale the input data.",
                 ConvergenceWarning,
@@ -205,76 +224,70 @@ class Trainer:
         return self
 
     def _run_epochs(self, train, validation, max_epochs):
-        """Mini-batch epochs; return True when a callback stopped training."""
-        self._init_solver()
-        total_weight = train.total_weight
+        """Mini-batch epochs; return True when training stopped before ``max_epochs``."""
+        if getattr(self.state.solver, "n_weights_", None) is None:  # slots not created yet
+            self.state.solver.init(self.params, self.network.n_weights)
         best_loss, best_start = np.inf, None
         for epoch in range(max_epochs):
-            lr = self.schedule.rate(self._first_epoch + epoch, self.t)
-            lr *= self.lr_factor
+            lr = self.state.schedule.rate(self.state.epoch, self.state.t) * self.state.lr_factor
             start = self.params.copy()
             # The penalty at the start of the epoch, like the data loss of the
             # first batch: with one batch per epoch, ``loss`` is then exactly F.
             penalty = self.penalty_value()
-            data_loss = self._epoch(train, lr, total_weight, start)
-            self.t += train.n_samples
-            loss = (data_loss + penalty) / total_weight
+            loss = (self._epoch(train, lr) + penalty) / self._train_weight
+            self.state.t += train.n_samples
             self.n_iter += 1
             if epoch == 0:  # a finite loss this far above the first one only diverges further
                 ceiling = _GROWTH * max(abs(loss), 1.0)
+            if not (math.isfinite(loss) and loss <= ceiling and np.all(np.isfinite(self.params))):
+                restore = start if best_start is None else best_start
+                return self._diverged(restore, lr, loss, best_loss, validation)
             if loss < best_loss:
                 best_loss, best_start = loss, start
-            elif loss > ceiling:
-                self._diverged(best_start, lr, f"grew from {best_loss:.3g} to {loss:.3g}")
-            if self._end_epoch(epoch, loss, lr, validation):
+            if self._end_epoch(loss, lr, validation):
                 return True
         return False
 
-    def _epoch(self, train, lr, total_weight, start):
-        """One pass over ``train`` in mini-batches; return ``Σ s_i loss_i``."""
-        order = self.rng.permutation(train.n_samples) if self.shuffle else None
+    def _epoch(self, train, lr):
+        """One pass over ``train`` in mini-batches; return ``Σ s_i loss_i`` (inf on divergence)."""
+        order = self.state.rng.permutation(train.n_samples) if self.shuffle else None
         data_loss = 0.0
         for batch in _batches(train.n_samples, self.batch_size):
             X, Y, weight = train.rows(batch if order is None else order[batch])
-            value = self.gradient(X, Y, weight, total_weight)
+            value = self.gradient(X, Y, weight, self._train_weight)
             if not math.isfinite(value):
-                self._diverged(start, lr)
-            step = self.solver.step(self.params, self.network.grads, lr)
+                return math.inf
+            step = self.state.solver.step(self.params, self.network.grads, lr)
             if self.penalty is not None and self.penalty.l1:
                 if np.ndim(step):  # per-entry step sizes: keep the weights' share
                     step = step[: self.network.n_weights]
-                self.penalty.prox(self.network.weights, step * (self.alpha / total_weight))
+                self.penalty.prox(self.network.weights, step * (self.alpha / self._train_weight))
             data_loss += value
-        if not np.all(np.isfinite(self.params)):
-            self._diverged(start, lr)
         return data_loss
 
-    def _init_solver(self):
-        """Create the optimizer's slots unless a warm start kept them."""
-        if getattr(self.solver, "n_weights_", None) is None:
-            self.solver.init(self.params, self.network.n_weights)
-
-    def _diverged(self, last_good, lr, what="became infinite or NaN"):
-        self.params[...] = last_good
-        if lr:
-            cause = (
-                f"with a learning rate of {lr:.3g}. The learning rate is likely too "
-                "large for this data, or the input is not scaled: lower "
-                "learning_rate_init, or standardise the features"
-            )
-        else:  # full-batch solvers choose their own steps
-            cause = (
-                f"with the {type(self.solver).__name__} solver. The input or the "
-                "targets are likely not scaled (values so large overflow floating "
-                "point): standardise them"
-            )
-        raise DivergenceError(
-            f"Training diverged: the loss {what} {cause} (e.g. "
-            "sklearn.preprocessing.StandardScaler). The parameters were restored to "
-            "earlier, finite values."
+    def _diverged(self, restore, lr, loss, best_loss=math.inf, validation=None):
+        """Put back ``restore``; raise, or (``stop_on_divergence``) log the epoch and warn."""
+        grew = math.isfinite(loss) and bool(np.all(np.isfinite(self.params)))
+        self.params[...] = restore
+        solver = type(self.state.solver).__name__
+        message = (
+            ("" if grew else f"{_NON_FINITE} ")
+            + "Training diverged: the loss "
+            + (f"grew from {best_loss:.3g} to {loss:.3g}" if grew else "became infinite or NaN")
+            + (f" with a learning rate of {lr:.3g}: lower learning_rate_init, or" if lr else "")
+            + ("" if lr else f" with the {solver} solver: the data are likely not scaled;")
+            + " standardise the features (e.g. sklearn.preprocessing.StandardScaler). The "
+            "parameters were restored to earlier, finite values."
         )
+        if not self.stop_on_divergence:
+            raise DivergenceError(message)
+        # No validation figures for a diverged network: NaN, as scikit-learn logs.
+        nan = {key: math.nan for key in ("val_loss", "val_score") if validation is not None}
+        self._log({"loss": loss, "lr": lr, **nan})
+        warnings.warn(f"{message} Training stopped there.", ConvergenceWarning, stacklevel=5)
+        return True
 
-    def _end_epoch(self, epoch, loss, lr, validation):
+    def _end_epoch(self, loss, lr, validation):
         """Log one epoch and call the callbacks; return True to stop."""
         logs = {"loss": loss, "lr": lr}
         if validation is not None:
@@ -286,35 +299,40 @@ class Trainer:
             )
             if self.val_score is not None:
                 logs["val_score"] = self.val_score(validation)
-        for key, value in logs.items():
-            self.history.setdefault(key, []).append(float(value))
+        epoch = self._log(logs)
         stop = False
         for callback in self.callbacks:
             stop = bool(callback.on_epoch_end(self, epoch, logs)) or stop
         return stop
 
+    def _log(self, logs):
+        """Append ``logs`` to the history; return the number of the epoch (from 0)."""
+        for key, value in logs.items():
+            self.state.history.setdefault(key, []).append(float(value))
+        self.state.epoch += 1
+        return self.state.epoch - 1
+
     def _run_full_batch(self, train, validation):
         """One scipy.optimize.minimize run; return True when it converged."""
         split_l1 = self.penalty is not None and self.penalty.l1 > 0
-        if split_l1 and not self.solver.supports_bounds:
+        if split_l1 and not self.state.solver.supports_bounds:
             raise ValueError(
                 f"penalty with an L1 part needs a solver that handles it; the "
-                f"{type(self.solver).__name__} solver does not. Use solver='lbfgs' "
+                f"{type(self.state.solver).__name__} solver does not. Use solver='lbfgs' "
                 "or a stochastic solver such as 'sgd' or 'adam'."
             )
         objective = _FullBatchObjective(self, train, split_l1)
         stopped = []
 
         def callback(intermediate_result):
-            epoch = len(self.history.get("loss", ()))
             objective.set(intermediate_result.x)
-            self.t += train.n_samples
-            if self._end_epoch(epoch, intermediate_result.fun, 0.0, validation):
-                stopped.append(epoch)
+            self.state.t += train.n_samples
+            if self._end_epoch(intermediate_result.fun, 0.0, validation):
+                stopped.append(True)
                 raise StopIteration
 
         with quiet_other_blas():
-            result = self.solver.minimize(
+            result = self.state.solver.minimize(
                 objective,
                 objective.x0(),
                 max_iter=self.max_iter,
@@ -324,11 +342,11 @@ class Trainer:
                 bounds=objective.bounds(),
             )
         objective.set(result.x)
-        if not np.all(np.isfinite(self.params)) or not np.isfinite(result.fun):
-            self._diverged(objective.start, 0.0)
         self.n_iter = int(result.nit)
+        if not np.all(np.isfinite(self.params)) or not np.isfinite(result.fun):
+            return self._diverged(objective.start, 0.0, math.inf, validation=validation)
         if self.n_iter == 0:  # already optimal at the start: log the objective once
-            self._end_epoch(0, float(result.fun), 0.0, validation)
+            self._end_epoch(float(result.fun), 0.0, validation)
         return bool(stopped) or result.status != 1
 
 

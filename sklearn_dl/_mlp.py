@@ -19,7 +19,6 @@ from .initializers import INITIALIZERS, Initializer, VarianceScaling, get_initia
 from .layers import Activation as ActivationLayer
 from .layers import BatchNorm, Dense, Dropout, GaussianNoise
 from .losses import Loss, get_loss
-from .schedules import Constant
 
 _MLP_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -110,11 +109,10 @@ class _BaseMLP:
             "adamw": adam,
         }
 
-    def _start_solver(self, X, sample_weight=None, incremental=False):
-        super()._start_solver(X, sample_weight, incremental)
+    def _learning_rate(self):
         if _is_name(self.solver, "adam") and _is_name(self.learning_rate, *_SGD_ONLY_SCHEDULES):
-            self.schedule_ = Constant()
-            self.schedule_.start(self.learning_rate_init_, self.max_iter)
+            return "constant"
+        return self.learning_rate
 
     # -- scikit-learn's fitted attributes ----------------------------------------------
 

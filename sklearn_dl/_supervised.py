@@ -52,6 +52,27 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._partial_fit(X, y, sample_weight, classes=classes)
 
+    def _check_same_targets(self, y, incremental, classes):
+        """A continued fit keeps its classes (scikit-learn's rules and messages).
+
+        ``partial_fit`` refuses a ``classes`` other than the first call's, and
+        a warm-started ``fit`` a ``y`` whose classes are not those of the
+        previous fit; labels outside the classes are refused when encoding.
+        """
+        if self._is_multilabel:
+            return
+        if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"`classes={np.asarray(classes)!r}` is not the same as on last call to "
+                f"partial_fit, was: {self.classes_!r}"
+            )
+        seen = np.unique(column_or_1d(y, warn=True))
+        if not incremental and not np.array_equal(seen, self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in the "
+                f"previous call to fit. Previously got {self.classes_}, `y` has {seen}"
+            )
+
     def _encode_targets(self, y, dtype, reset, classes=None):
         if reset:
             self._set_classes(y, classes)
@@ -106,8 +127,10 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
             return BinaryCrossEntropy()
         return CategoricalCrossEntropy()
 
-    def _stratify(self, y):
-        return None if self._is_multilabel else y
+    def _stratify(self, Y):
+        # The encoded classes as booleans, as scikit-learn's MLP stratifies
+        # (its errors then name the same classes).
+        return None if self._is_multilabel else Y > 0.5
 
     def _score_logits(self, Y, Z, sample_weight):
         if self._binary or self._is_multilabel:

@@ -4,8 +4,9 @@
 each epoch (return ``True`` to stop training), ``on_fit_end(trainer)`` once.
 ``logs`` holds the epoch's ``loss`` and, with validation data, ``val_loss``
 and ``val_score``. The trainer exposes ``params`` (the flat parameter
-vector), ``schedule``, ``lr_factor`` (a multiplier on the scheduled rate),
-``history`` and ``estimator``.
+vector), ``estimator``, and ``state``, the training state that ``partial_fit``
+calls continue: its ``schedule``, ``lr_factor`` (a multiplier on the
+scheduled rate), ``history``, ``t`` (samples seen) and ``epoch``.
 
 scikit-learn's flags are shortcuts that build these: ``early_stopping``,
 ``tol`` and ``n_iter_no_change`` an :class:`EarlyStopping`, ``verbose`` a
@@ -72,10 +73,6 @@ class _Monitor(Callback):
 class EarlyStopping(_Monitor):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
 
-    With a schedule that adapts to plateaus (``learning_rate="adaptive"``),
-    a plateau first lowers the rate, and training stops only when the
-    schedule gives up.
-
     Parameters
     ----------
     monitor : {"loss", "val_loss", "val_score"}, default="val_loss"
@@ -122,9 +119,6 @@ class EarlyStopping(_Monitor):
             self.best_params_ = trainer.params.copy()
         if self.wait_ == 0 or self.wait_ < self.patience:  # progress, or still patient
             return False
-        if trainer.schedule.on_plateau():
-            self.wait_ = 0
-            return False
         self.stopped_epoch_ = epoch
         return True
 
@@ -135,6 +129,11 @@ class EarlyStopping(_Monitor):
 
 class ReduceLROnPlateau(_Monitor):
     """Multiply the learning rate by ``factor`` after ``patience`` epochs without progress.
+
+    The rate is lowered while it is above ``min_lr``. With ``stop_at_min_lr``,
+    a plateau at or below ``min_lr`` stops training: scikit-learn's
+    ``learning_rate="adaptive"`` is this callback with ``factor=0.2``,
+    ``min_lr=1e-6``, ``patience=n_iter_no_change + 1`` and ``min_delta=tol``.
 
     Parameters
     ----------
@@ -147,9 +146,11 @@ class ReduceLROnPlateau(_Monitor):
     min_delta : float, default=1e-4
         Smallest change that counts as progress.
     min_lr : float, default=0.0
-        The rate is never reduced below this.
+        The rate is lowered only while it is above this.
     mode : {"auto", "min", "max"}, default="auto"
         Whether smaller or larger is better.
+    stop_at_min_lr : bool, default=False
+        Stop training at a plateau that finds the rate at or below ``min_lr``.
     """
 
     _parameter_constraints = {
@@ -159,6 +160,7 @@ class ReduceLROnPlateau(_Monitor):
         "min_delta": [Interval(Real, 0, None, closed="left")],
         "min_lr": [Interval(Real, 0, None, closed="left")],
         "mode": [StrOptions({"auto", "min", "max"})],
+        "stop_at_min_lr": ["boolean"],
     }
 
     def __init__(
@@ -169,6 +171,7 @@ class ReduceLROnPlateau(_Monitor):
         min_delta=1e-4,
         min_lr=0.0,
         mode="auto",
+        stop_at_min_lr=False,
     ):
         self.monitor = monitor
         self.factor = factor
@@ -176,15 +179,17 @@ class ReduceLROnPlateau(_Monitor):
         self.min_delta = min_delta
         self.min_lr = min_lr
         self.mode = mode
+        self.stop_at_min_lr = stop_at_min_lr
 
     def on_epoch_end(self, trainer, epoch, logs):
         self._update(logs)
-        if self.wait_ > 0 and self.wait_ >= self.patience:
-            lr = logs.get("lr", 0.0)
-            if lr * self.factor >= self.min_lr:
-                trainer.lr_factor *= self.factor
-            self.wait_ = 0
-        return False
+        if self.wait_ == 0 or self.wait_ < self.patience:  # progress, or still patient
+            return False
+        self.wait_ = 0
+        if logs.get("lr", 0.0) > self.min_lr:
+            trainer.state.lr_factor *= self.factor
+            return False
+        return self.stop_at_min_lr
 
 
 class ProgressPrinter(Callback):

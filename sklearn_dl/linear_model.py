@@ -23,7 +23,7 @@ from ._supervised import NetworkClassifier, NetworkRegressor
 from ._validation import Integral, Interval, Real, StrOptions
 from .layers import Dense
 from .optimizers import OPTIMIZERS, SGD, BaseOptimizer, Newton
-from .penalties import L1, L2, ElasticNet, get_penalty
+from .penalties import L1, L2, ElasticNet
 
 # Linear models also accept learning_rate_init="auto" (a curvature-safe SGD step).
 _LEARNING_RATE_INIT = [*TRAINING_CONSTRAINTS["learning_rate_init"], StrOptions({"auto"})]
@@ -81,12 +81,6 @@ class _NonNegativeDense(Dense):
 class _LinearMixin:
     """Fitted ``coef_`` and ``intercept_`` in scikit-learn's shapes, and the "auto" choices."""
 
-    def _penalty(self):
-        """The penalty in effect and its strength: ``(Penalty or None, alpha)``."""
-        if not self.alpha > 0:
-            return None, 0.0
-        return get_penalty(self.penalty, self.l1_ratio), float(self.alpha)
-
     def _solver_choice(self, incremental):
         """The solver to train with; ``"auto"`` is resolved here.
 
@@ -107,11 +101,9 @@ class _LinearMixin:
     def _check_solver(self, solver, incremental):
         """Refuse a solver that cannot honour the other settings (none by default)."""
 
-    def _initial_learning_rate(self, X, sample_weight=None, solver=None):
-        # ``solver=None``: the fitted ``solver_`` (bases that set it before asking).
+    def _initial_learning_rate(self, X, sample_weight, solver):
         if self.learning_rate_init != "auto":
             return self.learning_rate_init
-        solver = self.solver_ if solver is None else solver
         if not isinstance(solver, SGD):
             return 0.01  # adaptive methods scale their steps to the gradients themselves
         squared_norms = X.multiply(X).sum(axis=1) if sp.issparse(X) else np.einsum("ij,ij->i", X, X)
@@ -618,23 +610,10 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
         penalty = kinds[penalty]() if penalty in kinds else ElasticNet(l1_ratio=ratio)
         return penalty, 1.0 / self.C
 
-    def _trainer(self, *args, **kwargs):
-        # The engine's base reads the penalty as ``penalty``, ``l1_ratio`` and
-        # ``alpha``; this estimator's settings say it with scikit-learn's names.
-        # Shown in those terms for the time the trainer is built.
-        penalty, alpha = self._penalty()
-        setting = self.penalty
-        self.penalty, self.alpha = penalty, alpha
-        try:
-            return super()._trainer(*args, **kwargs)
-        finally:
-            self.penalty = setting
-            del self.alpha
-
     def _full_batch_solver(self):
         return "lbfgs"
 
-    def _tol(self, solver=None):
+    def _tol(self, solver):
         """``"auto"``: 1e-8 for full-batch solvers, 1e-4 for mini-batch ones.
 
         A largest gradient entry of 1e-8 leaves relative errors near 1e-6 in
@@ -643,7 +622,6 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
         """
         if self.tol != "auto":
             return self.tol
-        solver = self.solver_ if solver is None else solver
         return 1e-8 if solver.full_batch else 1e-4
 
     def _check_solver(self, solver, incremental):

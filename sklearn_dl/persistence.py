@@ -4,7 +4,8 @@
 scikit-learn estimator, and run whatever code a file names when it is loaded.
 ``skops.io`` stores the same state without that risk: on loading it builds
 only the types it is told to trust. :func:`trusted_types` lists sklearn_dl's:
-its estimators, the network that holds their parameters, and the parts an
+its estimators, the network that holds their parameters, the state that
+training carries from one call to the next, and the parts an
 estimator keeps in its fitted state (layers, activations, losses, optimizers,
 schedules, penalties, initializers, callbacks). NumPy arrays and random
 generators, and scikit-learn's own types, are trusted by skops already.
@@ -29,6 +30,8 @@ from . import (
     penalties,
     schedules,
 )
+from ._engine import TrainingState
+from ._network import Network
 
 __all__ = ["trusted_types"]
 
@@ -77,7 +80,7 @@ def trusted_types() -> list[str]:
         skops.io.dump(model, "model.skops")
         model = skops.io.load("model.skops", trusted=trusted_types())
     """
-    names = {f"{_network.Network.__module__}.{_network.Network.__qualname__}"}
+    names = {f"{cls.__module__}.{cls.__qualname__}" for cls in (Network, TrainingState)}
     for module in _MODULES:
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ == module.__name__ and issubclass(cls, BaseEstimator):

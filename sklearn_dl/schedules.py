@@ -2,9 +2,9 @@
 
 A schedule is reset by ``start(lr0, max_epochs)`` at the beginning of ``fit``,
 asked ``rate(epoch, t)`` at the start of each epoch (``epoch`` counts finished
-epochs, ``t`` the samples seen so far), and told ``on_plateau()`` when a
-stopping rule would stop training. Only :class:`Adaptive` answers ``True``
-there: it lowers the rate and training goes on.
+epochs, ``t`` the samples seen so far). A schedule depends on these two
+only: rules that watch the loss, such as lowering the rate on a plateau,
+are callbacks (:class:`~sklearn_dl.callbacks.ReduceLROnPlateau`).
 """
 
 import math
@@ -24,10 +24,6 @@ class Schedule(Part):
     def rate(self, epoch, t):
         """Learning rate for the epoch about to start."""
         return self.lr0_
-
-    def on_plateau(self):
-        """Called when training would stop; return True to go on instead."""
-        return False
 
 
 class Constant(Schedule):
@@ -52,44 +48,6 @@ class InvScaling(Schedule):
 
     def rate(self, epoch, t):
         return self.lr0_ / (t + 1) ** self.power_t
-
-
-class Adaptive(Schedule):
-    """``η`` constant until progress stalls, then divided by 5 (scikit-learn's).
-
-    When the stopping rule fires (the loss failed to improve by ``tol`` for
-    ``n_iter_no_change`` epochs), the rate is divided by ``1 / factor`` and
-    training continues, until the rate falls below ``min_lr``.
-
-    Parameters
-    ----------
-    factor : float, default=0.2
-        Multiplier applied on each plateau.
-    min_lr : float, default=1e-6
-        Training stops once the rate would fall to or below this value.
-    """
-
-    _parameter_constraints = {
-        "factor": [Interval(Real, 0, 1, closed="neither")],
-        "min_lr": [Interval(Real, 0, None, closed="left")],
-    }
-
-    def __init__(self, factor=0.2, min_lr=1e-6):
-        self.factor = factor
-        self.min_lr = min_lr
-
-    def start(self, lr0, max_epochs):
-        super().start(lr0, max_epochs)
-        self.current_ = float(lr0)
-
-    def rate(self, epoch, t):
-        return self.current_
-
-    def on_plateau(self):
-        if self.current_ <= self.min_lr:
-            return False
-        self.current_ *= self.factor
-        return True
 
 
 class StepDecay(Schedule):
@@ -195,14 +153,10 @@ class WarmUp(Schedule):
             return self.lr0_ * (epoch + 1) / (self.epochs + 1)
         return self.then_.rate(epoch - self.epochs, t)
 
-    def on_plateau(self):
-        return self.then_.on_plateau()
-
 
 SCHEDULES = {
     "constant": Constant,
     "invscaling": InvScaling,
-    "adaptive": Adaptive,
     "step": StepDecay,
     "exponential": ExponentialDecay,
     "cosine": CosineAnnealing,
@@ -210,8 +164,15 @@ SCHEDULES = {
 }
 
 
+# scikit-learn's learning_rate="adaptive" is a constant schedule lowered on
+# plateaus: the estimator adds a ReduceLROnPlateau callback for it.
+ON_PLATEAU = "adaptive"
+
+
 def get_schedule(value, power_t=0.5, name="learning_rate"):
     """Return a fresh schedule; ``"invscaling"`` takes the estimator's ``power_t``."""
     if isinstance(value, str) and value == "invscaling":
         return InvScaling(power_t=power_t)
+    if isinstance(value, str) and value == ON_PLATEAU:
+        return Constant()
     return resolve(value, SCHEDULES, Schedule, name)

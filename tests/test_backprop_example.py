@@ -8,7 +8,7 @@ output, error term and updated weight.
 import numpy as np
 import pytest
 
-from sklearn_dl._engine import Trainer
+from sklearn_dl._engine import Trainer, TrainingState
 from sklearn_dl._network import Network
 from sklearn_dl.initializers import get_initializer
 from sklearn_dl.layers import Dense
@@ -41,7 +41,8 @@ def test_forward_outputs(network):
 
 
 def test_one_step_updates(network):
-    trainer = Trainer(network, get_loss("squared_error"), SGD(), None, None, 0.0, [], None)
+    state = TrainingState(SGD(), None, [], None)
+    trainer = Trainer(network, get_loss("squared_error"), None, 0.0, state)
     trainer.gradient(X, TARGET, None, 1.0)
     SGD().step(network.params, network.grads, 0.9)
     hidden, output = network.dense_layers()

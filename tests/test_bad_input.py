@@ -620,7 +620,6 @@ PART_CASES = [
     (dict(solver="sgd", learning_rate=schedules.ExponentialDecay(gamma=-1.0)), "gamma"),
     (dict(solver="sgd", learning_rate=schedules.CosineAnnealing(period=0)), "period"),
     (dict(solver="sgd", learning_rate=schedules.InvScaling(power_t=-1.0)), "power_t"),
-    (dict(solver="sgd", learning_rate=schedules.Adaptive(factor=2.0)), "factor"),
     (dict(solver="sgd", learning_rate=schedules.WarmUp(epochs=-1)), "epochs"),
     (dict(penalty=penalties.ElasticNet(l1_ratio=2.0)), "l1_ratio"),
     (dict(weight_init=initializers.VarianceScaling(mode="bogus")), "mode"),

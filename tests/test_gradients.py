@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sklearn_dl._engine import Trainer
+from sklearn_dl._engine import Trainer, TrainingState
 from sklearn_dl._network import Network
 from sklearn_dl.activations import ACTIVATIONS, get_activation
 from sklearn_dl.initializers import get_initializer
@@ -106,7 +106,7 @@ def test_network_gradient(stack):
     )
     loss = get_loss("multinomial")
     penalty = get_penalty("l2")
-    trainer = Trainer(network, loss, None, None, penalty, 0.3, [], rng)
+    trainer = Trainer(network, loss, penalty, 0.3, TrainingState(None, None, [], rng))
 
     def objective(params):
         network.params[...] = params

@@ -315,14 +315,14 @@ def test_partial_fit():
     model = MLPClassifier((8,), random_state=0)
     for epoch in range(1, 4):
         model.partial_fit(X[:60], y[:60], classes=[0, 1, 2])
-        assert model.n_iter_ == epoch and model.t_ == 60 * epoch
+        assert model.n_iter_ == 1 and model.t_ == 60 * epoch  # n_iter_: this call's epochs
     with pytest.raises(ValueError, match="not among the classes"):
         model.partial_fit(X, y + 5)
     assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit")
     assert not hasattr(MLPRegressor(solver="newton-cg"), "partial_fit")
-    # Early stopping needs a held-out set: partial_fit ignores it.
-    stopped = MLPClassifier((8,), early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
-    assert stopped.validation_scores_ is None and stopped.t_ == len(X)
+    # Early stopping needs a held-out set: partial_fit refuses it, as scikit-learn does.
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+        MLPClassifier((8,), early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
 
 
 def test_partial_fit_epochs_equal_fit_epochs():
@@ -341,7 +341,8 @@ def test_warm_start_continues_and_cold_start_restarts():
     model = MLPClassifier((8,), max_iter=5, random_state=0).fit(X, y)
     first = [c.copy() for c in model.coefs_]
     model.set_params(warm_start=True).fit(X, y)
-    assert model.n_iter_ == 10 and len(model.loss_curve_) == 10
+    # n_iter_ counts this fit's epochs; the loss curve goes on (scikit-learn's meanings).
+    assert model.n_iter_ == 5 and len(model.loss_curve_) == 10 and model.t_ == 10 * len(X)
     assert model.loss_curve_[5] < model.loss_curve_[0]
     model.set_params(warm_start=False).fit(X, y)
     assert model.n_iter_ == 5
@@ -428,7 +429,7 @@ def test_early_stopping_splits_stratified_and_restores_the_best_weights(monkeypa
     rng = np.random.default_rng(16)
     X, y = blobs(rng, n=200, spread=0.7)
     model = MLPClassifier((32,), early_stopping=True, max_iter=200, random_state=0).fit(X, y)
-    np.testing.assert_array_equal(calls[-1], y)
+    np.testing.assert_array_equal(calls[-1].argmax(axis=1), y)  # the encoded classes
     assert model.best_loss_ is None and len(model.validation_scores_) == model.n_iter_
     assert model.n_iter_ < 200
     assert model.best_validation_score_ == max(model.validation_scores_)

@@ -1,6 +1,7 @@
 """Schedules, callbacks, layers, initializers, penalties and loss stability."""
 
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -14,7 +15,6 @@ from sklearn_dl.linear_model import LinearRegression, LogisticRegression
 from sklearn_dl.losses import LOSSES, get_loss
 from sklearn_dl.penalties import L1, ElasticNet
 from sklearn_dl.schedules import (
-    Adaptive,
     CosineAnnealing,
     ExponentialDecay,
     InvScaling,
@@ -45,10 +45,19 @@ def test_schedule_formulas():
 
 
 def test_adaptive_divides_by_five_until_the_floor():
-    schedule = started(Adaptive(), lr0=1e-4)
-    assert schedule.on_plateau() and schedule.rate(0, 0) == pytest.approx(2e-5)
-    assert schedule.on_plateau() and schedule.on_plateau()
-    assert not schedule.on_plateau()  # 1.6e-7 <= 1e-6: stop
+    # scikit-learn's learning_rate="adaptive" is this callback's rule.
+    plateau = ReduceLROnPlateau(
+        factor=0.2, patience=1, min_delta=0.0, min_lr=1e-6, stop_at_min_lr=True
+    )
+    trainer = SimpleNamespace(state=SimpleNamespace(lr_factor=1.0))
+    plateau.on_fit_begin(trainer)
+    rates = []
+    for epoch in range(10):
+        rates.append(1e-4 * trainer.state.lr_factor)
+        if plateau.on_epoch_end(trainer, epoch, {"loss": 1.0, "lr": rates[-1]}):
+            break
+    # A plateau at every epoch after the first; 8e-7 <= 1e-6: stop.
+    assert rates == pytest.approx([1e-4, 1e-4, 2e-5, 4e-6, 8e-7]) and epoch == 4
 
 
 def test_invscaling_uses_power_t_of_the_estimator():
@@ -296,10 +305,12 @@ def test_zero_patience_stops_only_on_an_epoch_without_progress():
     assert model.history_["lr"] == [0.01] * 5  # every epoch improved: no reduction
 
 
-def test_schedule_state_carries_across_partial_fit_calls():
+def test_plateau_state_carries_across_partial_fit_calls():
     X, y = regression()
-    model = LinearRegression(solver="sgd", learning_rate="adaptive", learning_rate_init=0.01)
-    model.partial_fit(X, y)
-    assert model.schedule_.on_plateau()  # as a plateau would: 0.01 -> 0.002
-    model.partial_fit(X, y)
-    assert model.history_["lr"] == pytest.approx([0.01, 0.002])
+    # tol=1e9: no epoch after the first makes progress; a plateau is 2 such epochs.
+    model = LinearRegression(
+        solver="sgd", learning_rate="adaptive", learning_rate_init=0.01, tol=1e9, n_iter_no_change=1
+    )
+    for _ in range(4):
+        model.partial_fit(X, y)
+    assert model.history_["lr"] == pytest.approx([0.01, 0.01, 0.01, 0.002])

@@ -157,6 +157,8 @@ def test_round_trip_predicts_the_same(name, method, tmp_path):
 def test_training_goes_on_after_loading_as_without_saving(name):
     # The optimizer's slots, the schedule and the random generator are saved too.
     model, X, y = fitted(name)
+    if model.get_params().get("early_stopping"):  # partial_fit refuses it: fit without
+        model.set_params(early_stopping=False).fit(X, y)
     loaded = pickle.loads(pickle.dumps(model))
     X_more, y_reg, y_clf = dataset(seed=1, n_samples=40)
     y_more = {"reg": y_reg, "clf": y_clf, "ae": None}[FITTED[name][1]]
