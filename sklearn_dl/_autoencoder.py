@@ -265,6 +265,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
         Distribution of the initial weights.
     callbacks : list of Callback or None, default=None
         Extra callbacks, e.g. ``EarlyStopping`` or ``ReduceLROnPlateau``.
+    scoring : str, callable or None, default=None
+        The validation score (``validation_scores_``, early stopping, callbacks
+        monitoring ``"val_score"``): a scikit-learn scorer name such as
+        ``"neg_log_loss"`` or a callable ``scorer(estimator, X)``; ``None``
+        means the estimator's ``score``.
 
     Attributes
     ----------
@@ -369,6 +374,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
         max_fun=15000,
         weight_init="glorot_uniform",
         callbacks=None,
+        scoring=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -403,6 +409,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
         self.max_fun = max_fun
         self.weight_init = weight_init
         self.callbacks = callbacks
+        self.scoring = scoring
 
     # -- fit ----------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.callback import CallbackSupportMixin
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
@@ -57,6 +57,7 @@ TRAINING_CONSTRAINTS = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "callbacks": [list, None],
+    "scoring": [StrOptions(set(get_scorer_names())), callable, None],
     "weight_init": [StrOptions(set(INITIALIZERS)), Initializer],
 }
 
@@ -416,10 +417,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     def _validation_score(self, data):
         """The validation score: ``scoring``'s, or the estimator's (accuracy, R², ...)."""
-        scoring = getattr(self, "scoring", None)
-        if scoring is not None:
+        if self.scoring is not None:
             X, _, sample_weight = data.all_rows()
-            scorer = check_scoring(self, scoring)
+            scorer = check_scoring(self, self.scoring)
             kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
             return scorer(self, X, data.labels(), **kwargs)
         Z = np.concatenate([self.network_.forward(X) for X, _, _ in data.chunks()])

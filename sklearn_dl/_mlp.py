@@ -277,7 +277,12 @@ _PARAMETERS_DOC = """
         Share of the L1 term for ``penalty="elasticnet"``.
     callbacks : list of Callback or None, default=None
         Extra callbacks, e.g. ``EarlyStopping(monitor="val_loss", patience=5)``
-        or ``ReduceLROnPlateau()``; cloned at every ``fit``."""
+        or ``ReduceLROnPlateau()``; cloned at every ``fit``.
+    scoring : str, callable or None, default=None
+        The validation score (``validation_scores_``, early stopping, callbacks
+        monitoring ``"val_score"``): a scikit-learn scorer name such as
+        ``"neg_log_loss"`` or a callable ``scorer(estimator, X, y)``; ``None``
+        means the estimator's ``score``."""
 
 _ATTRIBUTES_DOC = """
     loss_ : float
@@ -397,6 +402,7 @@ class MLPClassifier(_BaseMLP, NetworkClassifier):
         l1_ratio=0.5,
         class_weight=None,
         callbacks=None,
+        scoring=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -429,6 +435,7 @@ class MLPClassifier(_BaseMLP, NetworkClassifier):
         self.l1_ratio = l1_ratio
         self.class_weight = class_weight
         self.callbacks = callbacks
+        self.scoring = scoring
 
 
 class MLPRegressor(_BaseMLP, NetworkRegressor):
@@ -519,6 +526,7 @@ default="squared_error"
         penalty="l2",
         l1_ratio=0.5,
         callbacks=None,
+        scoring=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -551,6 +559,7 @@ default="squared_error"
         self.penalty = penalty
         self.l1_ratio = l1_ratio
         self.callbacks = callbacks
+        self.scoring = scoring
 
     def _make_loss(self):
         # ``epsilon`` is Adam's here, so Huber's delta comes from a loss object.

@@ -69,7 +69,12 @@ _TRAINING_DOC = """
     shuffle : bool, default=True
         Shuffle the samples at every epoch.
     callbacks : list of Callback or None, default=None
-        Extra callbacks, e.g. ``EarlyStopping`` or ``ReduceLROnPlateau``."""
+        Extra callbacks, e.g. ``EarlyStopping`` or ``ReduceLROnPlateau``.
+    scoring : str, callable or None, default=None
+        The validation score (``validation_scores_``, early stopping, callbacks
+        monitoring ``"val_score"``): a scikit-learn scorer name such as
+        ``"neg_log_loss"`` or a callable ``scorer(estimator, X, y)``; ``None``
+        means the estimator's ``score``."""
 
 
 class _NonNegativeDense(Dense):
@@ -272,6 +277,7 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
         random_state=None,
         verbose=False,
         callbacks=None,
+        scoring=None,
     ):
         self.fit_intercept = fit_intercept
         self.copy_X = copy_X
@@ -296,6 +302,7 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.scoring = scoring
 
     def _layers(self, n_outputs):
         layer = _NonNegativeDense if self.positive else Dense
@@ -504,6 +511,7 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
         n_iter_no_change=10,
         shuffle=True,
         callbacks=None,
+        scoring=None,
     ):
         self.penalty = penalty
         self.C = C
@@ -527,6 +535,7 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
         self.n_iter_no_change = n_iter_no_change
         self.shuffle = shuffle
         self.callbacks = callbacks
+        self.scoring = scoring
 
     def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the model to ``X`` and ``y``.
