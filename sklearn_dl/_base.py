@@ -212,7 +212,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         schedule = get_schedule(self._learning_rate(), getattr(self, "power_t", 0.5))
         schedule.start(self._initial_learning_rate(X, sample_weight, solver), self.max_iter)
         kept = {} if first else {"t": self._state.t, "history": self._state.history}
-        callbacks = self._make_callbacks(incremental, solver)
+        callbacks = self._make_callbacks(solver)
         settings = self.get_params(deep=False)
         return TrainingState(solver, schedule, callbacks, rng, settings=settings, **kept)
 
@@ -388,7 +388,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             return self.tol
         return 1e-6 if solver.full_batch else 1e-4
 
-    def _make_callbacks(self, incremental, solver):
+    def _make_callbacks(self, solver):
         """User callbacks (cloned), then the shortcuts scikit-learn's flags stand for.
 
         Mini-batch ``fit`` watches the loss (the validation score with
