@@ -2,6 +2,7 @@
 
 import pickle
 import warnings
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -212,3 +213,30 @@ def test_skops_still_refuses_a_function_in_the_model(tmp_path):
     assert f"{__name__}.stop_never" in refused
     with pytest.raises(Exception, match="stop_never"):
         skops_io.load(path, trusted=trusted_types())
+
+
+# -- files saved by an earlier layout of the package ---------------------------------------
+
+# Fitted on the same data by the release before the estimators moved into
+# subpackages, with their outputs then; written by pickle and by skops.
+SAVED = Path(__file__).parent / "data" / "fitted_models"
+
+
+def check_saved(saved):
+    for name, model in saved["models"].items():
+        method = model.transform if name == "Autoencoder" else model.predict
+        np.testing.assert_allclose(method(saved["X"]), saved["outputs"][name], rtol=1e-12)
+    # Training goes on from the loaded state.
+    saved["models"]["MLPClassifier"].partial_fit(saved["X"], saved["outputs"]["MLPClassifier"])
+
+
+def test_pickles_of_the_earlier_layout_load():
+    with open(SAVED.with_suffix(".pkl"), "rb") as file:
+        check_saved(pickle.load(file))
+
+
+@needs_skops
+def test_skops_files_of_the_earlier_layout_load():
+    path = SAVED.with_suffix(".skops")
+    assert set(skops_io.get_untrusted_types(file=path)) <= set(trusted_types())
+    check_saved(skops_io.load(path, trusted=trusted_types()))
