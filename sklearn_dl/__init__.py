@@ -17,6 +17,9 @@ from ._engine import DivergenceError
 from .linear_model import LinearRegression, LogisticRegression
 from .neighbors import KNeighborsClassifier, KNeighborsRegressor
 from .neural_network import Autoencoder, MLPClassifier, MLPRegressor
+from .persistence import register_moved_modules
+
+register_moved_modules()  # files saved by earlier releases name their modules
 
 __all__ = [
     "Autoencoder",

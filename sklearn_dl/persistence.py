@@ -11,54 +11,62 @@ schedules, penalties, initializers, callbacks). NumPy arrays and random
 generators, and scikit-learn's own types, are trusted by skops already.
 """
 
+import importlib
 import inspect
+import sys
 
 from sklearn.base import BaseEstimator
 
-from . import (
-    _autoencoder,
-    _mlp,
-    _network,
-    activations,
-    callbacks,
-    initializers,
-    layers,
-    linear_model,
-    losses,
-    neighbors,
-    optimizers,
-    penalties,
-    schedules,
-)
 from ._engine import TrainingState
 from ._network import Network
 
 __all__ = ["trusted_types"]
 
-# The modules whose classes can appear in a fitted estimator.
+# The modules whose classes can appear in a fitted estimator, by their import path.
 _MODULES = (
-    linear_model,
-    _mlp,
-    _autoencoder,
-    neighbors,
-    _network,
-    layers,
-    activations,
-    losses,
-    optimizers,
-    schedules,
-    penalties,
-    initializers,
-    callbacks,
+    "sklearn_dl.linear_model",
+    "sklearn_dl.neural_network",
+    "sklearn_dl.neighbors",
+    "sklearn_dl.layers",
+    "sklearn_dl.activations",
+    "sklearn_dl.losses",
+    "sklearn_dl.optimizers",
+    "sklearn_dl.schedules",
+    "sklearn_dl.penalties",
+    "sklearn_dl.initializers",
+    "sklearn_dl.callbacks",
+    "sklearn_dl._mlp",
+    "sklearn_dl._autoencoder",
+    "sklearn_dl._network",
+    "sklearn_dl._engine",
 )
+
+# Private modules of earlier releases -> where their classes live now. Files
+# saved then (pickle, skops) name the old modules, which stay importable as
+# aliases of the new ones.
+MOVED_MODULES = {}
+
+
+def register_moved_modules():
+    """Make every old module path of ``MOVED_MODULES`` import its new module."""
+    for old, new in MOVED_MODULES.items():
+        sys.modules.setdefault(old, importlib.import_module(new))
+
+
+def _ours(cls):
+    """Whether ``cls`` is a class of sklearn_dl that fitted state may hold."""
+    if not cls.__module__.startswith("sklearn_dl."):
+        return False
+    return issubclass(cls, BaseEstimator) or cls in (Network, TrainingState)
 
 
 def trusted_types() -> list[str]:
     """The names of sklearn_dl's types, to pass as ``skops.io.load(..., trusted=...)``.
 
     Every name is ``module.ClassName`` of a class sklearn_dl defines for its
-    estimators and their parts, so a file that names anything else (a function,
-    a third-party class) is still refused.
+    estimators and their parts, under each path it can be imported from (the
+    paths of earlier releases included), so a file that names anything else
+    (a function, a third-party class) is still refused.
 
     Returns
     -------
@@ -80,9 +88,15 @@ def trusted_types() -> list[str]:
         skops.io.dump(model, "model.skops")
         model = skops.io.load("model.skops", trusted=trusted_types())
     """
-    names = {f"{cls.__module__}.{cls.__qualname__}" for cls in (Network, TrainingState)}
-    for module in _MODULES:
-        for _, cls in inspect.getmembers(module, inspect.isclass):
-            if cls.__module__ == module.__name__ and issubclass(cls, BaseEstimator):
-                names.add(f"{cls.__module__}.{cls.__qualname__}")
+    names = set()
+    for path in (*_MODULES, *MOVED_MODULES):
+        module = importlib.import_module(path)
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if _ours(cls):
+                names.add(f"{path}.{name}")
+        names.update(
+            f"{cls.__module__}.{cls.__qualname__}"
+            for _, cls in inspect.getmembers(module, inspect.isclass)
+            if _ours(cls)
+        )
     return sorted(names)
