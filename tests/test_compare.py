@@ -9,7 +9,8 @@ import pytest
 
 from benchmarks import run as bench_runner
 from benchmarks._common import row
-from sklearn_dl import _compare_plots, compare
+from sklearn_dl import compare
+from sklearn_dl.compare import plots
 
 
 def _quick(*args):
@@ -51,7 +52,7 @@ def test_quick_run_writes_tables_and_report(tmp_path, capsys):
     summary = (out / "summary.md").read_text()
     assert "## LogisticRegression" in summary
     assert "| data set | model | accuracy |" in summary
-    if _compare_plots.have_matplotlib():
+    if plots.have_matplotlib():
         for name in ("speed_ratios.png", "optimizer_loss_curves.png", "decision_boundaries.png"):
             assert (out / name).stat().st_size > 10_000
             assert f"]({name})" in summary
@@ -85,7 +86,7 @@ def test_progress_is_plain_text_without_rich(monkeypatch):
 
 
 def test_without_matplotlib_the_report_says_how_to_get_figures(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(_compare_plots, "have_matplotlib", lambda: False)
+    monkeypatch.setattr(plots, "have_matplotlib", lambda: False)
     status = compare.main(_quick("-e", "linear_regression", "-d", "diabetes", "-o", str(tmp_path)))
     assert status == 0
     assert "pip install 'sklearn_dl[plot]'" in capsys.readouterr().out

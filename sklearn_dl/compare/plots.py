@@ -1,10 +1,11 @@
-"""Figures of the comparison report (``python -m sklearn_dl.compare``).
+"""The figures of the comparison report: speed ratios, optimizer curves, boundaries, digits.
 
-matplotlib is optional (the ``plot`` extra). Every figure is drawn on a
-:class:`matplotlib.figure.Figure` directly, never through ``pyplot``, so
-drawing one changes no global state and needs no display. Each drawing
-function takes the comparison rows, the budget and the output path, and
-returns an optional note for the report.
+matplotlib is optional (the ``plot`` extra): :func:`have_matplotlib` says
+whether it is installed; without it a run notes how to install it.
+Every figure is drawn on a :class:`matplotlib.figure.Figure` directly, never
+through ``pyplot``, so drawing one changes no global state and needs no
+display. Each drawing function takes the comparison rows, the budget and the
+output path, and returns an optional note for the report.
 """
 
 import warnings
@@ -217,21 +218,16 @@ def draw_decision_boundaries(rows, budget, path):
 # -- autoencoder ----------------------------------------------------------------------
 
 
-def draw_reconstructions(rows, budget, path):
-    """Test digits rebuilt from 16 numbers by our autoencoder, PCA and an X → X MLP."""
+def _reconstruction_models(budget, k):
+    """Our autoencoder, PCA and an X → X MLP, each with a code of ``k`` numbers."""
     from sklearn.decomposition import PCA
     from sklearn.neural_network import MLPRegressor
 
     Autoencoder = _optional("neural_network", "Autoencoder")
     if Autoencoder is None:
         raise ImportError("sklearn_dl.neural_network.Autoencoder is not available")
-    X, _ = _digits(quick=False, scale=False)
-    X_train, X_test = X[:-12], X[-12:]
-    if budget.quick:
-        X_train = X_train[:400]
     epochs = 20 if budget.quick else 300
-    k = 16
-    models = {
+    return {
         "sklearn_dl Autoencoder": Autoencoder(
             n_components=k,
             hidden_layer_sizes=(64,),
@@ -245,6 +241,10 @@ def draw_reconstructions(rows, budget, path):
             hidden_layer_sizes=(64, k, 64), max_iter=epochs, random_state=budget.seed
         ),
     }
+
+
+def _rebuilt_digits(models, X_train, X_test):
+    """The test digits as they are, then as each model rebuilds them after fitting."""
     images = {"original": X_test}
     for name, model in models.items():
         fitted = _quietly(model.fit, X_train, X_train)
@@ -252,6 +252,18 @@ def draw_reconstructions(rows, budget, path):
             images[name] = fitted.inverse_transform(fitted.transform(X_test))
         else:
             images[name] = fitted.predict(X_test)
+    return images
+
+
+def draw_reconstructions(rows, budget, path):
+    """Test digits rebuilt from 16 numbers by our autoencoder, PCA and an X → X MLP."""
+    k = 16
+    models = _reconstruction_models(budget, k)
+    X, _ = _digits(quick=False, scale=False)
+    X_train, X_test = X[:-12], X[-12:]
+    if budget.quick:
+        X_train = X_train[:400]
+    images = _rebuilt_digits(models, X_train, X_test)
     fig = _figure(10, 1.0 + 1.0 * len(images))
     axes = fig.subplots(len(images), len(X_test))
     for row, (name, values) in zip(axes, images.items(), strict=True):

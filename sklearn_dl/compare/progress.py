@@ -1,19 +1,12 @@
-"""Progress bars and tables for :mod:`sklearn_dl.compare`.
+"""The progress bar of a comparison run: ``rich``'s when installed, else a plain text line.
 
-The progress bar uses ``rich`` when it is installed (the ``progress`` extra)
-and a plain standard-library line otherwise; the tables are plain text for
-the terminal and Markdown for the report.
+``rich`` is optional (the ``progress`` extra); without it, or with ``plain``,
+:func:`make_progress` returns a :class:`TextProgress` drawn with the standard
+library. Both have the same interface: ``step``, ``finish`` and ``print``.
 """
 
 import sys
 import time
-
-import numpy as np
-
-OURS = "sklearn_dl"
-
-
-# -- progress -------------------------------------------------------------------------
 
 
 class TextProgress:
@@ -123,75 +116,3 @@ def make_progress(total, plain=False, stream=None):
         except ImportError:
             pass
     return TextProgress(total, stream)
-
-
-# -- tables and report ----------------------------------------------------------------
-
-
-def _fmt(value, digits=3):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    return f"{value:.{digits}f}"
-
-
-def _fmt_time(seconds):
-    if seconds is None or np.isnan(seconds):
-        return "–"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds:.2f} s"
-
-
-_HEADER = ("data set", "model", "score", "fit", "predict", "fit ratio", "predict ratio")
-
-
-def table_cells(task, rows):
-    """The cells of one task's table, one list per row (header first)."""
-    cells = [list(_HEADER)]
-    cells[0][2] = task.metric
-    previous = None
-    for row in rows:
-        label = "" if row.dataset == previous else f"{row.dataset} ({row.n_train}×{row.n_features})"
-        previous = row.dataset
-        if row.status != "ok":
-            cells.append([label, row.model, row.status, "", "", "", ""])
-            continue
-        cells.append(
-            [
-                label,
-                row.model,
-                _fmt(row.score),
-                _fmt_time(row.fit_s),
-                _fmt_time(row.predict_s),
-                _fmt(row.fit_ratio, 2),
-                _fmt(row.predict_ratio, 2),
-            ]
-        )
-    return cells
-
-
-def text_table(task, rows):
-    """A plain-text table for the terminal."""
-    cells = table_cells(task, rows)
-    widths = [max(len(str(line[i])) for line in cells) for i in range(len(cells[0]))]
-    lines = [f"{task.title}  ({task.metric} on the test split; ratio = {OURS} time / theirs)"]
-    for index, line in enumerate(cells):
-        parts = [
-            str(c).ljust(w) if i < 2 else str(c).rjust(w)
-            for i, (c, w) in enumerate(zip(line, widths, strict=True))
-        ]
-        lines.append("  ".join(parts).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def markdown_table(task, rows):
-    """A Markdown table for the report."""
-    cells = table_cells(task, rows)
-    lines = ["| " + " | ".join(cells[0]) + " |"]
-    lines.append("|" + "|".join([":--", ":--"] + ["--:"] * (len(cells[0]) - 2)) + "|")
-    lines += ["| " + " | ".join(line) + " |" for line in cells[1:]]
-    return "\n".join(lines)
