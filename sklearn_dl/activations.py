@@ -11,9 +11,12 @@ whose derivative needs only ``A`` says so with ``backward_needs_z = False``;
 a layer may then write ``A`` over ``Z`` and keep one array instead of two.
 """
 
+from __future__ import annotations
+
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.special import erf, expit
 
 from ._parts import Part, resolve
@@ -27,13 +30,39 @@ class Activation(Part):
     """Base class: an element-wise nonlinearity ``A = f(Z)``.
 
     Subclasses define ``forward(Z, out=None)`` and ``backward(Z, A, dA)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.activations import get_activation
+    >>> act = get_activation("tanh")
+    >>> Z = np.array([[0.0, 1.0]])
+    >>> np.round(act.backward(Z, act.forward(Z), np.ones_like(Z)), 3)
+    array([[1.  , 0.42]])
     """
 
     backward_needs_z = True
 
+    def forward(self, Z: NDArray, out: NDArray | None = None) -> NDArray:
+        """Return ``A = f(Z)``, written into ``out`` when it is given."""
+        raise NotImplementedError
+
+    def backward(self, Z: NDArray, A: NDArray, dA: NDArray) -> NDArray:
+        """Return ``dZ = dA * f'(Z)``, computed in place in ``dA``."""
+        raise NotImplementedError
+
 
 class Identity(Activation):
-    """``f(z) = z``; ``f'(z) = 1``."""
+    """``f(z) = z``; ``f'(z) = 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.activations import Identity
+    >>> Z = np.array([[-1.0, 2.0]])
+    >>> Identity().forward(Z), Identity().backward(Z, Z, np.ones_like(Z))
+    (array([[-1.,  2.]]), array([[1., 1.]]))
+    """
 
     backward_needs_z = False
 
@@ -48,7 +77,17 @@ class Identity(Activation):
 
 
 class Logistic(Activation):
-    """``f(z) = 1 / (1 + exp(-z))``; ``f'(z) = f(z) (1 - f(z))``."""
+    """``f(z) = 1 / (1 + exp(-z))``; ``f'(z) = f(z) (1 - f(z))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.activations import Logistic
+    >>> Z = np.array([[0.0, 2.0]])
+    >>> A = Logistic().forward(Z)
+    >>> np.round(A, 3), np.round(Logistic().backward(Z, A, np.ones_like(Z)), 3)
+    (array([[0.5  , 0.881]]), array([[0.25 , 0.105]]))
+    """
 
     backward_needs_z = False
 
@@ -62,7 +101,17 @@ class Logistic(Activation):
 
 
 class Tanh(Activation):
-    """``f(z) = tanh(z)``; ``f'(z) = 1 - f(z)**2``."""
+    """``f(z) = tanh(z)``; ``f'(z) = 1 - f(z)**2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.activations import Tanh
+    >>> Z = np.array([[0.0, 1.0]])
+    >>> A = Tanh().forward(Z)
+    >>> np.round(A, 3), np.round(Tanh().backward(Z, A, np.ones_like(Z)), 3)
+    (array([[0.   , 0.762]]), array([[1.  , 0.42]]))
+    """
 
     backward_needs_z = False
 
@@ -75,7 +124,17 @@ class Tanh(Activation):
 
 
 class ReLU(Activation):
-    """``f(z) = max(z, 0)``; ``f'(z) = 1 if z > 0 else 0``."""
+    """``f(z) = max(z, 0)``; ``f'(z) = 1 if z > 0 else 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.activations import ReLU
+    >>> Z = np.array([[-1.0, 2.0]])
+    >>> A = ReLU().forward(Z)
+    >>> A, ReLU().backward(Z, A, np.ones_like(Z))
+    (array([[0., 2.]]), array([[0., 1.]]))
+    """
 
     backward_needs_z = False
 
@@ -95,6 +154,16 @@ class LeakyReLU(Activation):
     ----------
     negative_slope : float, default=0.01
         Slope for negative inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.activations import LeakyReLU
+    >>> Z = np.array([[-1.0, 2.0]])
+    >>> act = LeakyReLU(negative_slope=0.1)
+    >>> A = act.forward(Z)
+    >>> A, act.backward(Z, A, np.ones_like(Z))
+    (array([[-0.1,  2. ]]), array([[0.1, 1. ]]))
     """
 
     _parameter_constraints = {
@@ -121,6 +190,15 @@ class ELU(Activation):
     ----------
     alpha : float, default=1.0
         Value the function tends to as ``z -> -inf`` is ``-alpha``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.activations import ELU
+    >>> Z = np.array([[-1.0, 2.0]])
+    >>> A = ELU().forward(Z)
+    >>> np.round(A, 3), np.round(ELU().backward(Z, A, np.ones_like(Z)), 3)
+    (array([[-0.632,  2.   ]]), array([[0.368, 1.   ]]))
     """
 
     _parameter_constraints = {
@@ -142,6 +220,15 @@ class SELU(Activation):
 
     ``alpha ≈ 1.6733`` and ``scale ≈ 1.0507`` keep unit-variance activations
     at unit variance (Klambauer et al., 2017).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.activations import SELU
+    >>> Z = np.array([[-1.0, 2.0]])
+    >>> A = SELU().forward(Z)
+    >>> np.round(A, 3), np.round(SELU().backward(Z, A, np.ones_like(Z)), 3)
+    (array([[-1.111,  2.101]]), array([[0.647, 1.051]]))
     """
 
     alpha_ = 1.6732632423543772
@@ -180,6 +267,15 @@ class GELU(Activation):
     """``f(z) = z Φ(z)``, Φ the standard normal CDF (the exact form, not tanh).
 
     ``f'(z) = Φ(z) + z φ(z)`` with φ the standard normal density.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.activations import GELU
+    >>> Z = np.array([[0.0, 2.0]])
+    >>> A = GELU().forward(Z)
+    >>> np.round(A, 3), np.round(GELU().backward(Z, A, np.ones_like(Z)), 3)
+    (array([[0.   , 1.954]]), array([[0.5  , 1.085]]))
     """
 
     def forward(self, Z, out=None):
@@ -195,7 +291,17 @@ class GELU(Activation):
 
 
 class Softplus(Activation):
-    """``f(z) = log(1 + exp(z))``; ``f'(z) = sigmoid(z)``, computed stably."""
+    """``f(z) = log(1 + exp(z))``; ``f'(z) = sigmoid(z)``, computed stably.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.activations import Softplus
+    >>> Z = np.array([[0.0, 1000.0]])
+    >>> A = Softplus().forward(Z)
+    >>> np.round(A, 3).tolist(), np.round(Softplus().backward(Z, A, np.ones_like(Z)), 3)
+    ([[0.693, 1000.0]], array([[0.5, 1. ]]))
+    """
 
     def forward(self, Z, out=None):
         return np.logaddexp(0, Z, out=out)
@@ -206,7 +312,19 @@ class Softplus(Activation):
 
 
 class Swish(Activation):
-    """``f(z) = z sigmoid(z)`` (also called SiLU); ``f'(z) = s + z s (1 - s)``."""
+    """``f(z) = z sigmoid(z)`` (also called SiLU); ``f'(z) = s + z s (1 - s)``.
+
+    Here ``s = sigmoid(z)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.activations import Swish
+    >>> Z = np.array([[0.0, 2.0]])
+    >>> A = Swish().forward(Z)
+    >>> np.round(A, 3), np.round(Swish().backward(Z, A, np.ones_like(Z)), 3)
+    (array([[0.   , 1.762]]), array([[0.5  , 1.091]]))
+    """
 
     def forward(self, Z, out=None):
         return np.multiply(Z, expit(Z), out=out)

@@ -18,7 +18,10 @@ Per-sample losses are summed over outputs. ``Y`` always has the shape of
 ``Z``: one column per output (one-hot rows for the multinomial loss).
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import NDArray
 from scipy.special import expit, softmax
 
 from ._parts import Part, resolve
@@ -26,13 +29,25 @@ from ._validation import Interval, Real
 
 
 class Loss(Part):
-    """Base class of losses; subclasses define ``_value_grad(Y, Z)``."""
+    """Base class of losses; subclasses define ``_value_grad(Y, Z)``.
 
-    def link(self, Z):
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.losses import get_loss
+    >>> loss = get_loss("squared_error")
+    >>> value, grad = loss.loss_gradient(np.array([[1.0]]), np.array([[3.0]]))
+    >>> round(float(value), 4), grad
+    (2.0, array([[2.]]))
+    """
+
+    def link(self, Z: NDArray) -> NDArray:
         """Map logits to predictions (identity by default)."""
         return Z
 
-    def loss_gradient(self, Y, Z, sample_weight=None):
+    def loss_gradient(
+        self, Y: NDArray, Z: NDArray, sample_weight: NDArray | None = None
+    ) -> tuple[float, NDArray]:
         """Return ``Σ s_i loss_i`` and ``s_i ∂loss_i/∂Z_i``.
 
         Parameters
@@ -50,11 +65,11 @@ class Loss(Part):
         grad *= sample_weight[:, None]
         return float(values.sum(axis=1) @ sample_weight), grad
 
-    def value(self, Y, Z, sample_weight=None):
+    def value(self, Y: NDArray, Z: NDArray, sample_weight: NDArray | None = None) -> float:
         """Return ``Σ s_i loss_i``."""
         return self.loss_gradient(Y, Z, sample_weight)[0]
 
-    def curvature(self, Y, Z):
+    def curvature(self, Y: NDArray, Z: NDArray) -> NDArray:
         """Second derivatives of each ``loss_i`` in its logits ``Z_i``.
 
         Shape ``(n_samples, n_outputs)`` (the diagonal) for losses that are
@@ -72,6 +87,15 @@ class SquaredError(Loss):
 
     With the ½ factor, ``alpha`` of an L2 penalty means the same as
     scikit-learn's ``Ridge(alpha)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.losses import SquaredError
+    >>> Y, Z = np.array([[1.0], [2.0]]), np.array([[3.0], [2.0]])
+    >>> value, grad = SquaredError().loss_gradient(Y, Z)
+    >>> round(float(value), 4), grad.ravel()
+    (2.0, array([2., 0.]))
     """
 
     def _value_grad(self, Y, Z):
@@ -94,7 +118,17 @@ class SquaredError(Loss):
 
 
 class AbsoluteError(Loss):
-    """``loss = Σ_k |z_k - y_k|``; (sub)gradient ``sign(z - y)``."""
+    """``loss = Σ_k |z_k - y_k|``; (sub)gradient ``sign(z - y)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.losses import AbsoluteError
+    >>> Y, Z = np.array([[1.0], [2.0]]), np.array([[3.0], [2.0]])
+    >>> value, grad = AbsoluteError().loss_gradient(Y, Z)
+    >>> round(float(value), 4), grad.ravel()
+    (2.0, array([1., 0.]))
+    """
 
     def _value_grad(self, Y, Z):
         residual = Z - Y
@@ -110,6 +144,15 @@ class Huber(Loss):
     ----------
     delta : float, default=1.0
         Residual size where the loss turns from quadratic to linear.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.losses import Huber
+    >>> Y, Z = np.zeros((2, 1)), np.array([[0.5], [3.0]])
+    >>> value, grad = Huber(delta=1.0).loss_gradient(Y, Z)
+    >>> round(float(value), 4), grad.ravel()
+    (2.625, array([0.5, 1. ]))
     """
 
     _parameter_constraints = {
@@ -133,6 +176,14 @@ class Poisson(Loss):
     """``loss = exp(z) - y z`` (the Poisson negative log-likelihood up to a constant).
 
     The link is ``exp``; the gradient is ``exp(z) - y``. Targets must be >= 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.losses import Poisson
+    >>> Y, Z = np.array([[1.0], [0.0]]), np.array([[0.0], [1.0]])
+    >>> round(float(Poisson().value(Y, Z)), 4), np.round(Poisson().link(Z).ravel(), 4)
+    (3.7183, array([1.    , 2.7183]))
     """
 
     def link(self, Z):
@@ -151,6 +202,15 @@ class BinaryCrossEntropy(Loss):
     """``loss = log(1 + exp(z)) - y z`` per output; link ``sigmoid``; gradient ``sigmoid(z) - y``.
 
     One output for binary classification, one per label for multilabel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.losses import BinaryCrossEntropy
+    >>> Y, Z = np.array([[1.0], [0.0]]), np.array([[0.0], [2.0]])
+    >>> value, grad = BinaryCrossEntropy().loss_gradient(Y, Z)
+    >>> round(float(value), 4), np.round(grad.ravel(), 4)
+    (2.8201, array([-0.5   ,  0.8808]))
     """
 
     def link(self, Z):
@@ -166,7 +226,17 @@ class BinaryCrossEntropy(Loss):
 
 
 class CategoricalCrossEntropy(Loss):
-    """``loss = logsumexp(z) - Σ_k y_k z_k``; link ``softmax``; gradient ``softmax(z) - y``."""
+    """``loss = logsumexp(z) - Σ_k y_k z_k``; link ``softmax``; gradient ``softmax(z) - y``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.losses import CategoricalCrossEntropy
+    >>> Y, Z = np.array([[1.0, 0.0, 0.0]]), np.zeros((1, 3))
+    >>> value, grad = CategoricalCrossEntropy().loss_gradient(Y, Z)
+    >>> round(float(value), 4), np.round(grad, 4)
+    (1.0986, array([[-0.6667,  0.3333,  0.3333]]))
+    """
 
     def link(self, Z):
         return softmax(Z, axis=1)
@@ -201,6 +271,15 @@ class Hinge(Loss):
     ``loss = max(0, 1 - t z)``. With ``K`` outputs and one-hot ``y`` it is the
     multiclass form of Crammer and Singer,
     ``loss = max(0, 1 + max_{j ≠ y} z_j - z_y)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.losses import Hinge
+    >>> Y, Z = np.array([[1.0], [0.0]]), np.array([[0.5], [-2.0]])
+    >>> value, grad = Hinge().loss_gradient(Y, Z)
+    >>> round(float(value), 4), grad.ravel()
+    (0.5, array([-1.,  0.]))
     """
 
     def _value_grad(self, Y, Z):

@@ -18,12 +18,16 @@ for small networks a step is then a dozen numpy calls whatever the depth.
 Every optimizer minimises ``f``; ``g = ∇f`` below, ``η`` the learning rate.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
+from numpy.typing import NDArray
 from scipy.optimize import OptimizeResult, minimize, nnls
 from scipy.sparse.linalg import LinearOperator, lsqr
 
@@ -32,17 +36,46 @@ from ._validation import Integral, Interval, Real
 
 
 class BaseOptimizer(Part):
-    """Base class of every optimizer, stochastic or full-batch."""
+    """Base class of every optimizer, stochastic or full-batch.
+
+    Examples
+    --------
+    >>> from sklearn_dl.optimizers import get_optimizer
+    >>> get_optimizer("adam").full_batch, get_optimizer("lbfgs").full_batch
+    (False, True)
+    """
 
     full_batch = False
 
 
 class Optimizer(BaseOptimizer):
-    """Base class of stochastic optimizers; subclasses define ``step``."""
+    """Base class of stochastic optimizers; subclasses define ``step``.
 
-    def init(self, params, n_weights):
+    Examples
+    --------
+    Three steps of size 0.5 on ``f(θ) = ½ ‖θ‖²``, whose gradient is ``θ``:
+
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import get_optimizer
+    >>> params, opt = np.array([1.0, -2.0]), get_optimizer("sgd")
+    >>> opt.init(params, n_weights=2)
+    >>> for _ in range(3):
+    ...     _ = opt.step(params, params.copy(), 0.5)
+    >>> params
+    array([ 0.125, -0.25 ])
+    """
+
+    def init(self, params: NDArray, n_weights: int) -> None:
         """Create the slot arrays for ``params``; ``params[:n_weights]`` are weights."""
         self.n_weights_ = n_weights
+
+    def step(self, params: NDArray, grads: NDArray, lr: float) -> float | NDArray:
+        """Update ``params`` in place from ``grads``; return the step size applied.
+
+        The step size is a scalar, or an array shaped like ``params`` for
+        methods that scale each entry (valid until the next step).
+        """
+        raise NotImplementedError
 
     def _scratch(self, params):
         """Two reusable arrays shaped like ``params`` (rebuilt on demand, never pickled).
@@ -74,6 +107,15 @@ class SGD(Optimizer):
         ``μ``, in [0, 1).
     nesterov : bool, default=False
         Use Nesterov's look-ahead form.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import SGD
+    >>> params, opt = np.array([1.0, 2.0]), SGD()
+    >>> opt.init(params, n_weights=2)
+    >>> opt.step(params, np.array([0.5, -1.0]), 0.1), params
+    (0.1, array([0.95, 2.1 ]))
     """
 
     _parameter_constraints = {
@@ -109,14 +151,41 @@ class SGD(Optimizer):
 
 
 class Momentum(SGD):
-    """SGD with classical momentum (``μ = 0.9`` by default); see :class:`SGD`."""
+    """SGD with classical momentum (``μ = 0.9`` by default); see :class:`SGD`.
+
+    Examples
+    --------
+    Two steps along ``g = 1`` with ``η = 0.1`` move ``θ`` by ``0.1 + 0.19``:
+
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import Momentum
+    >>> params, opt = np.array([1.0]), Momentum()
+    >>> opt.init(params, n_weights=1)
+    >>> for _ in range(2):
+    ...     _ = opt.step(params, np.array([1.0]), 0.1)
+    >>> np.round(params, 4)
+    array([0.71])
+    """
 
     def __init__(self, momentum=0.9, nesterov=False):
         super().__init__(momentum, nesterov)
 
 
 class Nesterov(SGD):
-    """SGD with Nesterov momentum (``μ = 0.9`` by default); see :class:`SGD`."""
+    """SGD with Nesterov momentum (``μ = 0.9`` by default); see :class:`SGD`.
+
+    Examples
+    --------
+    The first step along ``g = 1`` with ``η = 0.1`` already looks ahead: ``0.1 + 0.9 · 0.1``.
+
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import Nesterov
+    >>> params, opt = np.array([1.0]), Nesterov()
+    >>> opt.init(params, n_weights=1)
+    >>> _ = opt.step(params, np.array([1.0]), 0.1)
+    >>> np.round(params, 4)
+    array([0.81])
+    """
 
     def __init__(self, momentum=0.9, nesterov=True):
         super().__init__(momentum, nesterov)
@@ -131,6 +200,18 @@ class Adagrad(Optimizer):
         Starting value of ``G``.
     epsilon : float, default=1e-8
         Added to the denominator for stability.
+
+    Examples
+    --------
+    From ``G = 0`` the first step is ``η sign(g)``, whatever the size of ``g``:
+
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import Adagrad
+    >>> params, opt = np.array([1.0, 1.0]), Adagrad()
+    >>> opt.init(params, n_weights=2)
+    >>> _ = opt.step(params, np.array([0.5, -2.0]), 0.1)
+    >>> np.round(params, 4)
+    array([0.9, 1.1])
     """
 
     _parameter_constraints = {
@@ -165,6 +246,18 @@ class RMSProp(Optimizer):
         by a constant factor each epoch); 0.99 (PyTorch's default) is stable.
     epsilon : float, default=1e-8
         Added to the denominator for stability.
+
+    Examples
+    --------
+    From ``E = 0`` the first step is ``η sign(g) / sqrt(1 - ρ)``, here ``10 η``:
+
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import RMSProp
+    >>> params, opt = np.array([1.0, 1.0]), RMSProp(rho=0.99)
+    >>> opt.init(params, n_weights=2)
+    >>> _ = opt.step(params, np.array([0.5, -2.0]), 0.01)
+    >>> np.round(params, 4)
+    array([0.9, 1.1])
     """
 
     _parameter_constraints = {
@@ -203,6 +296,18 @@ class Adadelta(Optimizer):
         Decay of both running averages.
     epsilon : float, default=1e-6
         Added inside both square roots.
+
+    Examples
+    --------
+    The first step is ``sqrt(ε) / sqrt((1 - ρ) g² + ε) · g``, small until ``E_Δ`` grows:
+
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import Adadelta
+    >>> params, opt = np.array([1.0]), Adadelta()
+    >>> opt.init(params, n_weights=1)
+    >>> _ = opt.step(params, np.array([1.0]), 1.0)
+    >>> np.round(params, 4)
+    array([0.9955])
     """
 
     _parameter_constraints = {
@@ -246,6 +351,18 @@ class Adam(Optimizer):
         Decay of the second-moment estimate.
     epsilon : float, default=1e-8
         Added to the denominator for stability.
+
+    Examples
+    --------
+    With the bias correction the first step is ``η sign(g)``:
+
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import Adam
+    >>> params, opt = np.array([1.0, 1.0]), Adam()
+    >>> opt.init(params, n_weights=2)
+    >>> _ = opt.step(params, np.array([0.5, -2.0]), 0.1)
+    >>> np.round(params, 4)
+    array([0.9, 1.1])
     """
 
     _parameter_constraints = {
@@ -293,6 +410,18 @@ class AdamW(Adam):
         As in :class:`Adam`.
     weight_decay : float, default=0.01
         ``λ``.
+
+    Examples
+    --------
+    With a zero gradient only the decay acts, on the weight and not on the bias:
+
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import AdamW
+    >>> params, opt = np.array([1.0, 1.0]), AdamW(weight_decay=0.1)
+    >>> opt.init(params, n_weights=1)
+    >>> _ = opt.step(params, np.zeros(2), 0.1)
+    >>> params
+    array([0.99, 1.  ])
     """
 
     _parameter_constraints = {
@@ -326,13 +455,34 @@ _FTOL = 64 * np.finfo(float).eps
 
 
 class ScipyOptimizer(BaseOptimizer):
-    """Base class of full-batch optimizers run by :func:`scipy.optimize.minimize`."""
+    """Base class of full-batch optimizers run by :func:`scipy.optimize.minimize`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import get_optimizer
+    >>> def fun(x):
+    ...     return 0.5 * float((x - 3) @ (x - 3)), x - 3
+    >>> solver = get_optimizer("lbfgs")
+    >>> solver.minimize(fun, np.zeros(2), max_iter=50, max_fun=100, tol=1e-8, callback=None).x
+    array([3., 3.])
+    """
 
     full_batch = True
     method = None
     supports_bounds = False
 
-    def minimize(self, fun, x0, *, max_iter, max_fun, tol, callback, bounds=None):
+    def minimize(
+        self,
+        fun: Callable[[NDArray], tuple[float, NDArray]],
+        x0: NDArray,
+        *,
+        max_iter: int,
+        max_fun: int,
+        tol: float,
+        callback: Callable[..., object] | None,
+        bounds: Sequence[tuple[float | None, float | None]] | None = None,
+    ) -> OptimizeResult:
         """Minimise ``fun(x) -> (value, gradient)`` from ``x0``; return the result."""
         return minimize(
             fun,
@@ -359,6 +509,20 @@ class LBFGS(ScipyOptimizer):
         Number of correction pairs kept.
     ftol : float, default=64 * machine epsilon
         Relative-decrease stopping threshold.
+
+    Examples
+    --------
+    ``½ ‖x - 3‖²`` with the first coordinate kept in ``[0, 1]``:
+
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import LBFGS
+    >>> def fun(x):
+    ...     return 0.5 * float((x - 3) @ (x - 3)), x - 3
+    >>> result = LBFGS().minimize(
+    ...     fun, np.zeros(2), max_iter=50, max_fun=100, tol=1e-8, callback=None,
+    ...     bounds=[(0, 1), (None, None)])
+    >>> result.x
+    array([1., 3.])
     """
 
     method = "L-BFGS-B"
@@ -388,6 +552,15 @@ class CG(ScipyOptimizer):
 
     ``d ← -g + β d`` with ``β = gᵀ(g - g_prev) / g_prevᵀ g_prev``, each step a
     line search along ``d``. It stops when the gradient norm is below ``tol``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import CG
+    >>> def fun(x):
+    ...     return 0.5 * float((x - 3) @ (x - 3)), x - 3
+    >>> CG().minimize(fun, np.zeros(2), max_iter=50, max_fun=100, tol=1e-8, callback=None).x
+    array([3., 3.])
     """
 
     method = "CG"
@@ -402,6 +575,17 @@ class NewtonCG(ScipyOptimizer):
     Hessian-vector products ``H v`` are finite differences of the gradient
     along ``v`` (one gradient each). It stops when the mean relative change in
     ``x`` is below ``tol``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import NewtonCG
+    >>> def fun(x):
+    ...     return 0.5 * float((x - 3) @ (x - 3)), x - 3
+    >>> result = NewtonCG().minimize(
+    ...     fun, np.zeros(2), max_iter=50, max_fun=100, tol=1e-8, callback=None)
+    >>> np.round(result.x, 6)
+    array([3., 3.])
     """
 
     method = "Newton-CG"
@@ -462,12 +646,36 @@ class Newton(BaseOptimizer):
     networks without hidden layers and losses with second derivatives.
     Bounds are supported for least squares only (non-negative weights); an
     L1 penalty needs ``"lbfgs"``.
+
+    Examples
+    --------
+    On a quadratic with its Hessian the first step is exact:
+
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import Newton
+    >>> def fun(x):
+    ...     return 0.5 * float((x - 3) @ (x - 3)), x - 3
+    >>> fun.hessian = lambda x: np.eye(len(x))
+    >>> result = Newton().minimize(
+    ...     fun, np.zeros(2), max_iter=10, max_fun=100, tol=1e-10, callback=None)
+    >>> result.x, result.nit
+    (array([3., 3.]), 1)
     """
 
     full_batch = True
     supports_bounds = False  # the L1 split is not a least-squares problem
 
-    def minimize(self, fun, x0, *, max_iter, max_fun, tol, callback, bounds=None):
+    def minimize(
+        self,
+        fun: Callable[[NDArray], tuple[float, NDArray]],
+        x0: NDArray,
+        *,
+        max_iter: int,
+        max_fun: int,
+        tol: float,
+        callback: Callable[..., object] | None,
+        bounds: Sequence[tuple[float | None, float | None]] | None = None,
+    ) -> OptimizeResult:
         """Minimise ``fun(x) -> (value, gradient)`` from ``x0``; return the result."""
         problem = fun.least_squares() if hasattr(fun, "least_squares") else None
         if problem is not None:
@@ -567,6 +775,17 @@ class LeastSquares:
       densified), one output at a time.
 
     All in float64, whatever the dtype of ``X``.
+
+    Examples
+    --------
+    The line ``y = 2 x + 1`` through three points, as ``θ = [W, b]``:
+
+    >>> import numpy as np
+    >>> from sklearn_dl.optimizers import LeastSquares
+    >>> X, Y = np.array([[0.0], [1.0], [2.0]]), np.array([[1.0], [3.0], [5.0]])
+    >>> theta, converged = LeastSquares(X, Y).solve(tol=1e-10)
+    >>> np.round(theta, 6), converged
+    (array([2., 1.]), True)
     """
 
     X: object
@@ -576,7 +795,7 @@ class LeastSquares:
     ridge: float = 0.0
     nonnegative: bool = False
 
-    def solve(self, tol):
+    def solve(self, tol: float) -> tuple[NDArray, bool]:
         """Return the minimiser ``θ`` and whether the solver converged."""
         X = self.X.toarray() if sp.issparse(self.X) and self.nonnegative else self.X
         Y = np.asarray(self.Y, dtype=np.float64)

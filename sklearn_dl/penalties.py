@@ -14,28 +14,45 @@ gradient; the L1 term is applied by a proximal step (soft thresholding), which
 sets weights to exact zeros.
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import NDArray
 
 from ._parts import Part, resolve
 from ._validation import Interval, Real
 
 
 class Penalty(Part):
-    """Base class: ``R(W) = l1_ratio ‖W‖₁ + (1 - l1_ratio) ½ ‖W‖²``."""
+    """Base class: ``R(W) = l1_ratio ‖W‖₁ + (1 - l1_ratio) ½ ‖W‖²``.
+
+    Examples
+    --------
+    The smooth half enters the gradient; the L1 half is a soft threshold:
+
+    >>> import numpy as np
+    >>> from sklearn_dl.penalties import get_penalty
+    >>> penalty = get_penalty("elasticnet", l1_ratio=0.5)
+    >>> W, grad = np.array([3.0, 0.2]), np.zeros(2)
+    >>> penalty.add_smooth_gradient(W, grad, scale=1.0)
+    >>> penalty.prox(W, step=1.0)
+    >>> grad, W
+    (array([1.5, 0.1]), array([2.5, 0. ]))
+    """
 
     l1_ratio = 0.0
 
     @property
-    def l1(self):
+    def l1(self) -> float:
         """Weight of the ‖W‖₁ term."""
         return float(self.l1_ratio)
 
     @property
-    def l2(self):
+    def l2(self) -> float:
         """Weight of the ½‖W‖² term."""
         return 1.0 - float(self.l1_ratio)
 
-    def value(self, W):
+    def value(self, W: NDArray) -> float:
         """Return ``R(W)``."""
         total = 0.0
         if self.l1:
@@ -44,7 +61,9 @@ class Penalty(Part):
             total += self.l2 * 0.5 * float(W @ W)
         return total
 
-    def add_smooth_gradient(self, W, grad, scale, work=None):
+    def add_smooth_gradient(
+        self, W: NDArray, grad: NDArray, scale: float, work: NDArray | None = None
+    ) -> None:
         """Add ``scale * ∇(smooth part of R)(W) = scale * l2 * W`` to ``grad``.
 
         ``work``, an array shaped like ``W``, saves allocating a temporary.
@@ -52,7 +71,7 @@ class Penalty(Part):
         if self.l2 and scale:
             grad += np.multiply(W, scale * self.l2, out=work)
 
-    def prox(self, W, step):
+    def prox(self, W: NDArray, step: float | NDArray) -> None:
         """Soft-threshold ``W`` in place by ``step * l1`` (scalar or per entry)."""
         if not self.l1:
             return
@@ -63,13 +82,35 @@ class Penalty(Part):
 
 
 class L2(Penalty):
-    """``R(W) = ½ ‖W‖²`` (weight decay; ``alpha`` as in scikit-learn's ``Ridge``)."""
+    """``R(W) = ½ ‖W‖²`` (weight decay; ``alpha`` as in scikit-learn's ``Ridge``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.penalties import L2
+    >>> W, grad = np.array([3.0, -4.0]), np.zeros(2)
+    >>> L2().add_smooth_gradient(W, grad, scale=0.1)
+    >>> L2().value(W), grad
+    (12.5, array([ 0.3, -0.4]))
+    """
 
     l1_ratio = 0.0
 
 
 class L1(Penalty):
-    """``R(W) = ‖W‖₁`` (lasso): drives weights to exact zeros."""
+    """``R(W) = ‖W‖₁`` (lasso): drives weights to exact zeros.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.penalties import L1
+    >>> W = np.array([3.0, 0.5])
+    >>> L1().value(W)
+    3.5
+    >>> L1().prox(W, step=1.0)
+    >>> W
+    array([2., 0.])
+    """
 
     l1_ratio = 1.0
 

@@ -7,6 +7,8 @@ only: rules that watch the loss, such as lowering the rate on a plateau,
 are callbacks (:class:`~sklearn_dl.callbacks.ReduceLROnPlateau`).
 """
 
+from __future__ import annotations
+
 import math
 
 from ._parts import Part, resolve
@@ -14,20 +16,38 @@ from ._validation import Integral, Interval, Real
 
 
 class Schedule(Part):
-    """Base class: a constant rate ``η_t = η₀``."""
+    """Base class: a constant rate ``η_t = η₀``.
 
-    def start(self, lr0, max_epochs):
+    Examples
+    --------
+    >>> from sklearn_dl.schedules import get_schedule
+    >>> schedule = get_schedule("exponential")
+    >>> schedule.start(0.1, max_epochs=10)
+    >>> [round(schedule.rate(epoch, t=0), 4) for epoch in range(3)]
+    [0.1, 0.095, 0.0902]
+    """
+
+    def start(self, lr0: float, max_epochs: int) -> None:
         """Reset the schedule for a new fit."""
         self.lr0_ = float(lr0)
         self.max_epochs_ = max_epochs
 
-    def rate(self, epoch, t):
+    def rate(self, epoch: int, t: int) -> float:
         """Learning rate for the epoch about to start."""
         return self.lr0_
 
 
 class Constant(Schedule):
-    """``η_t = η₀``."""
+    """``η_t = η₀``.
+
+    Examples
+    --------
+    >>> from sklearn_dl.schedules import Constant
+    >>> schedule = Constant()
+    >>> schedule.start(0.1, max_epochs=10)
+    >>> schedule.rate(3, t=300)
+    0.1
+    """
 
 
 class InvScaling(Schedule):
@@ -37,6 +57,16 @@ class InvScaling(Schedule):
     ----------
     power_t : float, default=0.5
         Exponent of the decay.
+
+    Examples
+    --------
+    After 99 samples the rate is ``0.1 / sqrt(100)``:
+
+    >>> from sklearn_dl.schedules import InvScaling
+    >>> schedule = InvScaling(power_t=0.5)
+    >>> schedule.start(0.1, max_epochs=10)
+    >>> round(schedule.rate(0, t=0), 4), round(schedule.rate(3, t=99), 4)
+    (0.1, 0.01)
     """
 
     _parameter_constraints = {
@@ -59,6 +89,14 @@ class StepDecay(Schedule):
         Epochs between two decays.
     gamma : float, default=0.5
         Multiplier at each decay.
+
+    Examples
+    --------
+    >>> from sklearn_dl.schedules import StepDecay
+    >>> schedule = StepDecay(step_size=2, gamma=0.5)
+    >>> schedule.start(0.1, max_epochs=10)
+    >>> [round(schedule.rate(epoch, t=0), 4) for epoch in range(5)]
+    [0.1, 0.1, 0.05, 0.05, 0.025]
     """
 
     _parameter_constraints = {
@@ -81,6 +119,14 @@ class ExponentialDecay(Schedule):
     ----------
     gamma : float, default=0.95
         Multiplier per epoch.
+
+    Examples
+    --------
+    >>> from sklearn_dl.schedules import ExponentialDecay
+    >>> schedule = ExponentialDecay(gamma=0.5)
+    >>> schedule.start(0.1, max_epochs=10)
+    >>> round(schedule.rate(3, t=0), 4)
+    0.0125
     """
 
     _parameter_constraints = {
@@ -103,6 +149,14 @@ class CosineAnnealing(Schedule):
         ``T``, the epochs of one half cosine; ``None`` means ``max_iter``.
     min_lr : float, default=0.0
         ``η_min``.
+
+    Examples
+    --------
+    >>> from sklearn_dl.schedules import CosineAnnealing
+    >>> schedule = CosineAnnealing()
+    >>> schedule.start(0.1, max_epochs=4)
+    >>> [round(schedule.rate(epoch, t=0), 4) for epoch in range(5)]
+    [0.1, 0.0854, 0.05, 0.0146, 0.0]
     """
 
     _parameter_constraints = {
@@ -132,6 +186,14 @@ class WarmUp(Schedule):
         Length of the warm-up.
     then : Schedule or str, default="constant"
         Schedule to follow afterwards.
+
+    Examples
+    --------
+    >>> from sklearn_dl.schedules import ExponentialDecay, WarmUp
+    >>> schedule = WarmUp(epochs=3, then=ExponentialDecay(gamma=0.5))
+    >>> schedule.start(0.1, max_epochs=10)
+    >>> [round(schedule.rate(epoch, t=0), 4) for epoch in range(6)]
+    [0.025, 0.05, 0.075, 0.1, 0.05, 0.025]
     """
 
     _parameter_constraints = {
