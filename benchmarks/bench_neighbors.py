@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from benchmarks._common import matmul_peak_gflops, median_time, row
 from sklearn_dl import neighbors
-from sklearn_dl._knn_search import _run_parallel, n_threads
+from sklearn_dl.neighbors._search import _run_parallel, n_threads
 
 WORKLOADS = [
     # name, fitted points, queries, features, algorithm, target ratio

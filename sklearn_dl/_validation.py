@@ -7,6 +7,12 @@ API is mended in one file.
 from numbers import Integral, Real
 
 from sklearn.callback._callback_support import callback_management_context
+
+# Class markers rather than helpers: KNeighborsMixin makes scikit-learn's own
+# checks (kneighbors_graph(estimator, ...)) accept our k-neighbours estimators;
+# NeighborsBase recognises scikit-learn's fitted neighbours estimators, which
+# fit accepts as training data.
+from sklearn.neighbors._base import KNeighborsMixin, NeighborsBase
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -23,6 +29,8 @@ __all__ = [
     "HasMethods",
     "Integral",
     "Interval",
+    "KNeighborsMixin",
+    "NeighborsBase",
     "Real",
     "StrOptions",
     "callback_management_context",

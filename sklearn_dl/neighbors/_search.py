@@ -31,7 +31,7 @@ from scipy.spatial.distance import cdist
 from sklearn import get_config
 from sklearn.metrics import DistanceMetric, pairwise_distances
 
-from ._threads import blas_controller, single_blas_thread
+from .._threads import blas_controller, single_blas_thread
 
 _P_OF = {
     "euclidean": 2,
@@ -43,6 +43,13 @@ _P_OF = {
     "infinity": np.inf,
 }
 _CDIST_NAME = {1: "cityblock", np.inf: "chebyshev"}
+# Metrics whose brute-force values come from one matrix product, by DotSource kind.
+_DOT_KINDS = {
+    "euclidean": "euclidean",
+    "l2": "euclidean",
+    "sqeuclidean": "sqeuclidean",
+    "cosine": "cosine",
+}
 _TILE = 2048  # fitted points per tile of values: a tile of 256 queries fits in L2
 _ROWS = 256  # queries per chunk, at most
 
@@ -62,6 +69,18 @@ def tree_supports(metric, params):
     if p is None or p < 1:
         return False
     return params.get("w") is None or np.isfinite(p)
+
+
+def brute_index(X, metric, params):
+    """The brute-force index (or sparse graph) for this metric and data."""
+    if metric == "precomputed":
+        return PrecomputedIndex(X)
+    if isinstance(metric, str) and metric in _DOT_KINDS:
+        return BruteIndex(DotSource(X, _DOT_KINDS[metric]))
+    p = minkowski_p(metric, params) if isinstance(metric, str) else None
+    if p is not None and not sp.issparse(X):
+        return BruteIndex(CdistSource(X, p, params.get("w")))
+    return BruteIndex(PairwiseSource(X, metric, params))
 
 
 def n_threads(n_jobs):
