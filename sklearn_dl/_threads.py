@@ -86,3 +86,31 @@ def quiet_other_blas():
             lib.set_num_threads(threads)
 
     return _limited("others", limit, restore)
+
+
+# Matrix products below this many multiply-adds run on one BLAS thread during
+# training: for them, waking and joining a second thread costs more than it
+# saves. On a busy machine every product does (see ``_busy_machine``).
+SMALL_PRODUCT = 2**22
+
+
+def _busy_machine():
+    """True when other work already holds the cores (1-minute load above the usable CPUs).
+
+    A training step is a chain of matrix products separated by element-wise
+    work on one thread. When the cores are taken, a second BLAS thread must
+    wait for one at every product, and an epoch can take ten times longer
+    than on a single thread.
+    """
+    try:
+        return os.getloadavg()[0] > len(os.sched_getaffinity(0)) + 0.5
+    except (AttributeError, OSError):  # not every platform reports these
+        return False
+
+
+def training_threads(rows, network):
+    """One BLAS thread for small products (``SMALL_PRODUCT``) or on a busy machine."""
+    sizes = [layer.W_.size for layer in network.dense_layers()]
+    if rows * max(sizes, default=0) >= SMALL_PRODUCT and not _busy_machine():
+        return contextlib.nullcontext()
+    return single_blas_thread()

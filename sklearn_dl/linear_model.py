@@ -18,8 +18,8 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from ._base import TRAINING_CONSTRAINTS
-from ._supervised import NetworkClassifier, NetworkRegressor
+from ._engine.base import TRAINING_CONSTRAINTS
+from ._engine.heads import NetworkClassifier, NetworkRegressor
 from ._validation import Integral, Interval, Real, StrOptions
 from .layers import Dense
 from .optimizers import OPTIMIZERS, SGD, BaseOptimizer, Newton

@@ -17,8 +17,8 @@ import sys
 
 from sklearn.base import BaseEstimator
 
-from ._engine import TrainingState
-from ._network import Network
+from ._engine.network import Network
+from ._engine.trainer import TrainingState
 
 __all__ = ["trusted_types"]
 
@@ -35,16 +35,23 @@ _MODULES = (
     "sklearn_dl.penalties",
     "sklearn_dl.initializers",
     "sklearn_dl.callbacks",
-    "sklearn_dl._mlp",
-    "sklearn_dl._autoencoder",
-    "sklearn_dl._network",
+    "sklearn_dl.neural_network._multilayer_perceptron",
+    "sklearn_dl.neural_network._autoencoder",
+    "sklearn_dl._engine.network",
+    "sklearn_dl._engine.trainer",
     "sklearn_dl._engine",
 )
 
 # Private modules of earlier releases -> where their classes live now. Files
 # saved then (pickle, skops) name the old modules, which stay importable as
 # aliases of the new ones.
-MOVED_MODULES = {}
+MOVED_MODULES = {
+    "sklearn_dl._mlp": "sklearn_dl.neural_network._multilayer_perceptron",
+    "sklearn_dl._autoencoder": "sklearn_dl.neural_network._autoencoder",
+    "sklearn_dl._network": "sklearn_dl._engine.network",
+    "sklearn_dl._base": "sklearn_dl._engine.base",
+    "sklearn_dl._supervised": "sklearn_dl._engine.heads",
+}
 
 
 def register_moved_modules():

@@ -15,10 +15,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn_dl._autoencoder import ActivityL1, MaskingNoise, TiedDense
 from threadpoolctl import threadpool_limits
 
 import sklearn_dl.neural_network
-from sklearn_dl._autoencoder import ActivityL1, MaskingNoise, TiedDense
 from sklearn_dl.callbacks import LambdaCallback
 from sklearn_dl.layers import Dense, Dropout
 from sklearn_dl.losses import BinaryCrossEntropy
@@ -434,11 +434,11 @@ def test_objective_gradient_matches_finite_differences(params):
     rng = np.random.default_rng(20)
     X = rng.uniform(0.05, 0.95, size=(30, 6))
     ae = Autoencoder(2, random_state=0, **params).partial_fit(X)
-    trainer = ae._trainer(n_samples=len(X))
+    trainer = ae._objective()
     n = len(X)
 
     def objective(theta):
-        trainer.params[...] = theta
+        trainer.network.params[...] = theta
         value = trainer.gradient(X, X, None, n) + trainer.penalty_value()
         return value / n, trainer.network.grads.copy()
 

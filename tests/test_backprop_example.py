@@ -8,8 +8,8 @@ output, error term and updated weight.
 import numpy as np
 import pytest
 
-from sklearn_dl._engine import Trainer, TrainingState
-from sklearn_dl._network import Network
+from sklearn_dl._engine.network import Network
+from sklearn_dl._engine.objective import Objective
 from sklearn_dl.initializers import get_initializer
 from sklearn_dl.layers import Dense
 from sklearn_dl.losses import get_loss
@@ -41,8 +41,7 @@ def test_forward_outputs(network):
 
 
 def test_one_step_updates(network):
-    state = TrainingState(SGD(), None, [], None)
-    trainer = Trainer(network, get_loss("squared_error"), None, 0.0, state)
+    trainer = Objective(network, get_loss("squared_error"))
     trainer.gradient(X, TARGET, None, 1.0)
     SGD().step(network.params, network.grads, 0.9)
     hidden, output = network.dense_layers()

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from sklearn_dl._engine import Trainer, TrainingState
-from sklearn_dl._network import Network
+from sklearn_dl._engine.network import Network
+from sklearn_dl._engine.objective import Objective
 from sklearn_dl.activations import ACTIVATIONS, get_activation
 from sklearn_dl.initializers import get_initializer
 from sklearn_dl.layers import Activation, BatchNorm, Dense, Dropout, GaussianNoise
@@ -106,7 +106,7 @@ def test_network_gradient(stack):
     )
     loss = get_loss("multinomial")
     penalty = get_penalty("l2")
-    trainer = Trainer(network, loss, penalty, 0.3, TrainingState(None, None, [], rng))
+    trainer = Objective(network, loss, penalty, 0.3)
 
     def objective(params):
         network.params[...] = params

@@ -12,13 +12,13 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils.validation import column_or_1d
 
-from ._supervised import NetworkClassifier, NetworkRegressor
-from ._validation import Interval, StrOptions
-from .activations import ACTIVATIONS, Activation
-from .initializers import INITIALIZERS, Initializer, VarianceScaling, get_initializer
-from .layers import Activation as ActivationLayer
-from .layers import BatchNorm, Dense, Dropout, GaussianNoise
-from .losses import Loss, get_loss
+from .._engine.heads import NetworkClassifier, NetworkRegressor
+from .._validation import Interval, StrOptions
+from ..activations import ACTIVATIONS, Activation
+from ..initializers import INITIALIZERS, Initializer, VarianceScaling, get_initializer
+from ..layers import Activation as ActivationLayer
+from ..layers import BatchNorm, Dense, Dropout, GaussianNoise
+from ..losses import Loss, get_loss
 
 _MLP_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],

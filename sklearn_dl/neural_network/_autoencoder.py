@@ -22,12 +22,12 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 
-from ._base import TRAINING_CONSTRAINTS, BaseNetwork, is_stochastic
-from ._validation import Integral, Interval, Real, StrOptions, check_is_fitted, validate_data
-from .activations import ACTIVATIONS, Activation
-from .layers import Dense, GaussianNoise, Layer
-from .losses import BinaryCrossEntropy, SquaredError
-from .optimizers import OPTIMIZERS, BaseOptimizer
+from .._engine.base import TRAINING_CONSTRAINTS, BaseNetwork, is_stochastic
+from .._validation import Integral, Interval, Real, StrOptions, check_is_fitted, validate_data
+from ..activations import ACTIVATIONS, Activation
+from ..layers import Dense, GaussianNoise, Layer
+from ..losses import BinaryCrossEntropy, SquaredError
+from ..optimizers import OPTIMIZERS, BaseOptimizer
 
 # -- layers --------------------------------------------------------------------------
 

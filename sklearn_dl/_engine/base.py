@@ -19,10 +19,8 @@ from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
-from ._engine import Data, Trainer, TrainingState
-from ._network import Network
-from ._parts import checked
-from ._validation import (
+from .._parts import checked
+from .._validation import (
     Integral,
     Interval,
     Real,
@@ -32,12 +30,16 @@ from ._validation import (
     check_sample_weight,
     validate_data,
 )
-from .callbacks import Callback, EarlyStopping, ProgressPrinter, ReduceLROnPlateau
-from .initializers import INITIALIZERS, Initializer, get_initializer
-from .layers import Dense, Layer
-from .optimizers import OPTIMIZERS, BaseOptimizer, get_optimizer
-from .penalties import PENALTIES, Penalty, get_penalty
-from .schedules import ON_PLATEAU, SCHEDULES, Schedule, get_schedule
+from ..callbacks import Callback, EarlyStopping, ProgressPrinter, ReduceLROnPlateau
+from ..initializers import INITIALIZERS, Initializer, get_initializer
+from ..layers import Dense, Layer
+from ..optimizers import OPTIMIZERS, BaseOptimizer, get_optimizer
+from ..penalties import PENALTIES, Penalty, get_penalty
+from ..schedules import ON_PLATEAU, SCHEDULES, Schedule, get_schedule
+from .data import Data
+from .network import Network
+from .objective import Objective
+from .trainer import Trainer, TrainingState
 
 TRAINING_CONSTRAINTS = {
     "solver": [StrOptions(set(OPTIMIZERS)), BaseOptimizer],
@@ -359,12 +361,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     def _trainer(self, n_samples):
         batch_size = 200 if self.batch_size == "auto" else self.batch_size
-        penalty, alpha = self._penalty()
         return Trainer(
-            network=self.network_,
-            loss=self.loss_function_,
-            penalty=penalty,
-            alpha=alpha,
+            objective=self._objective(),
             state=self._state,
             callbacks=self._state.callbacks,
             max_iter=self.max_iter,
@@ -376,6 +374,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             val_score=self._validation_score,
             stop_on_divergence=self.early_stopping,
         )
+
+    def _objective(self):
+        """The objective the fitted network minimises under the current settings."""
+        penalty, alpha = self._penalty()
+        return Objective(self.network_, self.loss_function_, penalty, alpha)
 
     def _tol(self, solver):
         """The effective ``tol`` for ``solver``.

@@ -12,8 +12,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseNetwork, is_stochastic
-from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, Poisson, get_loss
+from ..losses import BinaryCrossEntropy, CategoricalCrossEntropy, Poisson, get_loss
+from .base import BaseNetwork, is_stochastic
 
 
 class NetworkClassifier(ClassifierMixin, BaseNetwork):
@@ -128,9 +128,12 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
         return CategoricalCrossEntropy()
 
     def _stratify(self, Y):
-        # The encoded classes as booleans, as scikit-learn's MLP stratifies
-        # (its errors then name the same classes).
-        return None if self._is_multilabel else Y > 0.5
+        # Two classes: the encoded column as booleans, as scikit-learn's MLP
+        # stratifies (its errors then name the same classes). More classes:
+        # the labels (scikit-learn does not stratify these).
+        if self._is_multilabel:
+            return None
+        return Y > 0.5 if self._binary else self.classes_[Y.argmax(axis=1)]
 
     def _score_logits(self, Y, Z, sample_weight):
         if self._binary or self._is_multilabel:

@@ -1,0 +1,69 @@
+"""Training and validation data as the trainer reads them: rows, batches and chunks."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Data:
+    """Training (or validation) data with targets encoded for the loss.
+
+    ``index`` selects the rows of ``X`` that belong to this set (``None``: all
+    of them), so that a validation split shares ``X`` instead of copying it.
+    """
+
+    X: object
+    Y: np.ndarray
+    sample_weight: np.ndarray = None
+    index: np.ndarray = None
+    y: object = None  # the targets as given, for scorers (validation data only)
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0] if self.index is None else len(self.index)
+
+    @property
+    def total_weight(self):
+        if self.sample_weight is None:
+            return float(self.n_samples)
+        return float(self.targets()[1].sum(dtype=np.float64))
+
+    def rows(self, batch):
+        """The rows ``batch`` (a slice or an integer array) of this set."""
+        index = batch if self.index is None else self.index[batch]
+        if isinstance(index, slice) or not isinstance(self.X, np.ndarray):
+            weight = None if self.sample_weight is None else self.sample_weight[index]
+            return self.X[index], self.Y[index], weight
+        # ``take`` gathers rows faster than fancy indexing does.
+        weight = None if self.sample_weight is None else self.sample_weight.take(index)
+        return self.X.take(index, axis=0), self.Y.take(index, axis=0), weight
+
+    def all_rows(self):
+        """``X, Y, sample_weight`` of the whole set (no copy when ``index`` is None)."""
+        if self.index is None:
+            return self.X, self.Y, self.sample_weight
+        return self.rows(slice(None))
+
+    def targets(self):
+        """``Y`` and the sample weights of this set, without touching ``X``."""
+        if self.index is None:
+            return self.Y, self.sample_weight
+        weight = None if self.sample_weight is None else self.sample_weight[self.index]
+        return self.Y[self.index], weight
+
+    def labels(self):
+        """``y`` as given (not encoded) for the rows of this set."""
+        return self.y if self.index is None else self.y[self.index]
+
+    def chunks(self, size=4096):
+        """``X, Y, sample_weight`` in chunks of ``size`` rows, in order."""
+        for batch in batches(self.n_samples, size):
+            yield self.rows(batch)
+
+
+
+def batches(n_samples, batch_size):
+    """Slices that cover ``range(n_samples)`` in steps of ``batch_size``."""
+    for start in range(0, n_samples, batch_size):
+        yield slice(start, min(start + batch_size, n_samples))

@@ -1,0 +1,237 @@
+"""The loops: epochs of mini-batch steps, or one full-batch solver run.
+
+:class:`Trainer` runs one ``fit`` or ``partial_fit`` call on a
+:class:`TrainingState`, which the estimator keeps from one call to the next;
+it records the history and calls the callbacks.
+"""
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from .._threads import quiet_other_blas, training_threads
+from .data import batches
+from .objective import FullBatch, Objective
+
+# An epoch loss this many times above the first epoch's (or 1) means divergence.
+_GROWTH = 1e6
+
+# scikit-learn's words for a diverged MLP: our messages begin with them.
+_NON_FINITE = (
+    "Solver produced non-finite parameter weights. The input data may contain large "
+    "values and need to be preprocessed."
+)
+
+
+class DivergenceError(ValueError):
+    """Training produced a non-finite loss or non-finite parameters."""
+
+
+@dataclass
+class TrainingState:
+    """What training carries from one call to the next, owned by the estimator.
+
+    ``fit`` builds it (a warm start keeps ``t`` and ``history``, as scikit-learn
+    does); ``partial_fit`` continues it while the estimator's parameters are
+    its ``settings``. ``epoch`` is the schedule's clock; at 0 the callbacks
+    have not begun. ``lr_factor`` multiplies the scheduled rate.
+    """
+
+    solver: object
+    schedule: object
+    callbacks: list
+    rng: np.random.Generator
+    t: int = 0
+    epoch: int = 0
+    lr_factor: float = 1.0
+    history: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+
+
+@dataclass
+class Trainer:
+    """Minimise the objective of one estimator for one ``fit`` or ``partial_fit`` call.
+
+    It works on ``state``, which outlives it; ``callbacks`` are the state's
+    and any of this call only. With ``stop_on_divergence`` a diverging run stops with a warning
+    and finite parameters instead of raising.
+    """
+
+    objective: Objective
+    state: TrainingState
+    callbacks: list = ()
+    max_iter: int = 200
+    max_fun: int = 15000
+    tol: float = 1e-4
+    batch_size: int = 200
+    shuffle: bool = True
+    estimator: object = None
+    val_score: object = None
+    stop_on_divergence: bool = False
+    n_iter: int = 0
+
+    @property
+    def network(self):
+        return self.objective.network
+
+    @property
+    def params(self):
+        return self.objective.network.params
+
+    # -- the loops -------------------------------------------------------------------
+
+    def fit(self, train, validation=None, epochs=None):
+        """Train on ``train``; ``epochs`` overrides ``max_iter`` (``partial_fit`` uses 1)."""
+        for callback in self.callbacks if self.state.epoch == 0 else ():
+            callback.on_fit_begin(self)
+        self._train_weight = train.total_weight
+        rows = train.n_samples if self.state.solver.full_batch else self.batch_size
+        with (
+            training_threads(rows, self.network),
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+        ):
+            try:
+                if self.state.solver.full_batch:
+                    converged = self._run_full_batch(train, validation)
+                else:
+                    converged = self._run_epochs(train, validation, epochs or self.max_iter)
+            finally:
+                self.network.release()
+        for callback in self.callbacks:
+            callback.on_fit_end(self)
+        if not converged and epochs is None:
+            warnings.warn(
+                f"The {type(self.state.solver).__name__} solver reached max_iter="
+                f"{self.max_iter} iterations without converging; increase "
+                "max_iter, or scale the input data.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        return self
+
+    def _run_epochs(self, train, validation, max_epochs):
+        """Mini-batch epochs; return True when training stopped before ``max_epochs``."""
+        if getattr(self.state.solver, "n_weights_", None) is None:  # slots not created yet
+            self.state.solver.init(self.params, self.network.n_weights)
+        best_loss, best_start = np.inf, None
+        for epoch in range(max_epochs):
+            lr = self.state.schedule.rate(self.state.epoch, self.state.t) * self.state.lr_factor
+            start = self.params.copy()
+            # The penalty at the start of the epoch, like the data loss of the
+            # first batch: with one batch per epoch, ``loss`` is then exactly F.
+            penalty = self.objective.penalty_value()
+            loss = (self._epoch(train, lr) + penalty) / self._train_weight
+            self.state.t += train.n_samples
+            self.n_iter += 1
+            if epoch == 0:  # a finite loss this far above the first one only diverges further
+                ceiling = _GROWTH * max(abs(loss), 1.0)
+            if not (math.isfinite(loss) and loss <= ceiling and np.all(np.isfinite(self.params))):
+                restore = start if best_start is None else best_start
+                return self._diverged(restore, lr, loss, best_loss, validation)
+            if loss < best_loss:
+                best_loss, best_start = loss, start
+            if self._end_epoch(loss, lr, validation):
+                return True
+        return False
+
+    def _epoch(self, train, lr):
+        """One pass over ``train`` in mini-batches; return ``Σ s_i loss_i`` (inf on divergence)."""
+        order = self.state.rng.permutation(train.n_samples) if self.shuffle else None
+        data_loss = 0.0
+        for batch in batches(train.n_samples, self.batch_size):
+            X, Y, weight = train.rows(batch if order is None else order[batch])
+            value = self.objective.gradient(X, Y, weight, self._train_weight, self.state.rng)
+            if not math.isfinite(value):
+                return math.inf
+            step = self.state.solver.step(self.params, self.network.grads, lr)
+            self.objective.prox(step, self._train_weight)
+            data_loss += value
+        return data_loss
+
+    def _diverged(self, restore, lr, loss, best_loss=math.inf, validation=None):
+        """Put back ``restore``; raise, or (``stop_on_divergence``) log the epoch and warn."""
+        grew = math.isfinite(loss) and bool(np.all(np.isfinite(self.params)))
+        self.params[...] = restore
+        solver = type(self.state.solver).__name__
+        message = (
+            ("" if grew else f"{_NON_FINITE} ")
+            + "Training diverged: the loss "
+            + (f"grew from {best_loss:.3g} to {loss:.3g}" if grew else "became infinite or NaN")
+            + (f" with a learning rate of {lr:.3g}: lower learning_rate_init, or" if lr else "")
+            + ("" if lr else f" with the {solver} solver: the data are likely not scaled;")
+            + " standardise the features (e.g. sklearn.preprocessing.StandardScaler). The "
+            "parameters were restored to earlier, finite values."
+        )
+        if not self.stop_on_divergence:
+            raise DivergenceError(message)
+        # No validation figures for a diverged network: NaN, as scikit-learn logs.
+        nan = {key: math.nan for key in ("val_loss", "val_score") if validation is not None}
+        self._log({"loss": loss, "lr": lr, **nan})
+        warnings.warn(f"{message} Training stopped there.", ConvergenceWarning, stacklevel=5)
+        return True
+
+    def _end_epoch(self, loss, lr, validation):
+        """Log one epoch and call the callbacks; return True to stop."""
+        logs = {"loss": loss, "lr": lr}
+        if validation is not None:
+            # The same objective as ``loss``: the penalty is scaled by the
+            # training weight, so that the two are comparable.
+            logs["val_loss"] = (
+                self.objective.evaluate(validation) / validation.total_weight
+                + self.objective.penalty_value() / self._train_weight
+            )
+            if self.val_score is not None:
+                logs["val_score"] = self.val_score(validation)
+        epoch = self._log(logs)
+        stop = False
+        for callback in self.callbacks:
+            stop = bool(callback.on_epoch_end(self, epoch, logs)) or stop
+        return stop
+
+    def _log(self, logs):
+        """Append ``logs`` to the history; return the number of the epoch (from 0)."""
+        for key, value in logs.items():
+            self.state.history.setdefault(key, []).append(float(value))
+        self.state.epoch += 1
+        return self.state.epoch - 1
+
+    def _run_full_batch(self, train, validation):
+        """One scipy.optimize.minimize run; return True when it converged."""
+        penalty = self.objective.penalty
+        split_l1 = penalty is not None and penalty.l1 > 0
+        if split_l1 and not self.state.solver.supports_bounds:
+            raise ValueError(
+                f"penalty with an L1 part needs a solver that handles it; the "
+                f"{type(self.state.solver).__name__} solver does not. Use solver='lbfgs' "
+                "or a stochastic solver such as 'sgd' or 'adam'."
+            )
+        objective = FullBatch(self.objective, train, split_l1, self.state.rng)
+        stopped = []
+
+        def callback(intermediate_result):
+            objective.set(intermediate_result.x)
+            self.state.t += train.n_samples
+            if self._end_epoch(intermediate_result.fun, 0.0, validation):
+                stopped.append(True)
+                raise StopIteration
+
+        with quiet_other_blas():
+            result = self.state.solver.minimize(
+                objective,
+                objective.x0(),
+                max_iter=self.max_iter,
+                max_fun=self.max_fun,
+                tol=self.tol,
+                callback=callback,
+                bounds=objective.bounds(),
+            )
+        objective.set(result.x)
+        self.n_iter = int(result.nit)
+        if not np.all(np.isfinite(self.params)) or not np.isfinite(result.fun):
+            return self._diverged(objective.start, 0.0, math.inf, validation=validation)
+        if self.n_iter == 0:  # already optimal at the start: log the objective once
+            self._end_epoch(float(result.fun), 0.0, validation)
+        return bool(stopped) or result.status != 1
