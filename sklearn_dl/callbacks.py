@@ -13,23 +13,44 @@ scikit-learn's flags are shortcuts that build these: ``early_stopping``,
 :class:`ProgressPrinter`.
 """
 
+from __future__ import annotations
+
 import math
+from typing import Any
 
 from ._parts import Part
 from ._validation import Integral, Interval, Real, StrOptions
 
 
 class Callback(Part):
-    """Base class: every hook does nothing."""
+    """Base class: every hook does nothing.
 
-    def on_fit_begin(self, trainer):
+    Examples
+    --------
+    A callback that stops training after the third epoch (``epoch`` counts from 0):
+
+    >>> import numpy as np
+    >>> from sklearn_dl.callbacks import Callback
+    >>> from sklearn_dl.neural_network import MLPRegressor
+    >>> class StopAtThree(Callback):
+    ...     def on_epoch_end(self, trainer, epoch, logs):
+    ...         return epoch == 2
+    >>> X = np.linspace(0, 1, 8).reshape(-1, 1)
+    >>> est = MLPRegressor(hidden_layer_sizes=(3,), solver="sgd", callbacks=[StopAtThree()])
+    >>> est.fit(X, X.ravel()).n_iter_
+    3
+    """
+
+    # ``trainer`` is the engine's private training loop; the hooks use only
+    # the attributes the module docstring lists.
+    def on_fit_begin(self, trainer: Any) -> None:
         """Called before the first epoch."""
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> bool:
         """Called after each epoch; return True to stop training."""
         return False
 
-    def on_fit_end(self, trainer):
+    def on_fit_end(self, trainer: Any) -> None:
         """Called after the last epoch."""
 
 
@@ -85,6 +106,21 @@ class EarlyStopping(_Monitor):
         At the end, put back the parameters of the best epoch.
     mode : {"auto", "min", "max"}, default="auto"
         Whether smaller or larger is better; "auto" means "max" for scores.
+
+    Examples
+    --------
+    With a ``min_delta`` no epoch can reach, training stops after ``patience``
+    epochs past the first:
+
+    >>> import numpy as np
+    >>> from sklearn_dl.callbacks import EarlyStopping
+    >>> from sklearn_dl.neural_network import MLPRegressor
+    >>> stop = EarlyStopping(monitor="loss", patience=2, min_delta=1e9)
+    >>> X = np.linspace(0, 1, 8).reshape(-1, 1)
+    >>> est = MLPRegressor(hidden_layer_sizes=(3,), solver="sgd", callbacks=[stop])
+    >>> est = est.fit(X, X.ravel())
+    >>> est.n_iter_, est.callbacks_[0].stopped_epoch_
+    (3, 2)
     """
 
     _parameter_constraints = {
@@ -151,6 +187,22 @@ class ReduceLROnPlateau(_Monitor):
         Whether smaller or larger is better.
     stop_at_min_lr : bool, default=False
         Stop training at a plateau that finds the rate at or below ``min_lr``.
+
+    Examples
+    --------
+    Every epoch after the first is a plateau here: the rate halves until it
+    is below ``min_lr``, and the next plateau stops training.
+
+    >>> import numpy as np
+    >>> from sklearn_dl.callbacks import ReduceLROnPlateau
+    >>> from sklearn_dl.neural_network import MLPRegressor
+    >>> plateau = ReduceLROnPlateau(
+    ...     factor=0.5, patience=1, min_delta=1e9, min_lr=0.02, stop_at_min_lr=True)
+    >>> X = np.linspace(0, 1, 8).reshape(-1, 1)
+    >>> est = MLPRegressor(
+    ...     hidden_layer_sizes=(3,), solver="sgd", learning_rate_init=0.1, callbacks=[plateau])
+    >>> est.fit(X, X.ravel()).history_["lr"]
+    [0.1, 0.1, 0.05, 0.025, 0.0125]
     """
 
     _parameter_constraints = {
@@ -201,6 +253,13 @@ class ProgressPrinter(Callback):
         Called with each line; ``None`` means :func:`print`. (A function rather
         than a stream, because ``fit`` clones callbacks and a copied stream
         would not be the caller's.)
+
+    Examples
+    --------
+    >>> from sklearn_dl.callbacks import ProgressPrinter
+    >>> ProgressPrinter().on_epoch_end(None, 0, {"loss": 0.5, "val_loss": 0.25})
+    Iteration 1, loss = 0.50000000, validation loss = 0.25000000
+    False
     """
 
     _parameter_constraints = {
@@ -227,6 +286,17 @@ class LambdaCallback(Callback):
     ----------
     func : callable
         The function to call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.callbacks import LambdaCallback
+    >>> from sklearn_dl.neural_network import MLPRegressor
+    >>> two_epochs = LambdaCallback(lambda trainer, epoch, logs: epoch == 1)
+    >>> X = np.linspace(0, 1, 8).reshape(-1, 1)
+    >>> est = MLPRegressor(hidden_layer_sizes=(3,), solver="sgd", callbacks=[two_epochs])
+    >>> est.fit(X, X.ravel()).n_iter_
+    2
     """
 
     _parameter_constraints = {

@@ -2,27 +2,43 @@
 
 Every scheme draws ``W`` with variance ``scale / fan``:
 
-==========  =================  ========================
-name        fan                scale
-==========  =================  ========================
+==========  ==================  ========================
+name        fan                 scale
+==========  ==================  ========================
 glorot      (fan_in+fan_out)/2  1   (Glorot & Bengio, 2010)
-he          fan_in             2   (He et al., 2015)
-lecun       fan_in             1   (LeCun et al., 1998)
-==========  =================  ========================
+he          fan_in              2   (He et al., 2015)
+lecun       fan_in              1   (LeCun et al., 1998)
+==========  ==================  ========================
 
 from a uniform distribution on ``[-b, b]`` with ``b = sqrt(3 scale / fan)`` or
 a normal distribution with standard deviation ``sqrt(scale / fan)``. Biases
 start at zero.
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from ._parts import Part, resolve
 from ._validation import Interval, Real, StrOptions
 
 
 class Initializer(Part):
-    """Base class: ``sample(shape, rng, dtype)`` returns the initial weights."""
+    """Base class: ``sample(shape, rng, dtype)`` returns the initial weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.initializers import get_initializer
+    >>> W = get_initializer("he").sample((4, 3), np.random.default_rng(0), np.float32)
+    >>> W.shape, W.dtype
+    ((4, 3), dtype('float32'))
+    """
+
+    def sample(self, shape: tuple[int, int], rng: np.random.Generator, dtype: DTypeLike) -> NDArray:
+        """Return an array of ``shape`` (``fan_in, fan_out``) drawn from ``rng``."""
+        raise NotImplementedError
 
 
 class VarianceScaling(Initializer):
@@ -76,49 +92,112 @@ class VarianceScaling(Initializer):
 
 
 class GlorotUniform(VarianceScaling):
-    """Glorot (Xavier) uniform: ``b = sqrt(6 / (fan_in + fan_out))``."""
+    """Glorot (Xavier) uniform: ``b = sqrt(6 / (fan_in + fan_out))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.initializers import GlorotUniform
+    >>> W = GlorotUniform().sample((30, 20), np.random.default_rng(0), np.float64)
+    >>> W.shape, bool(np.abs(W).max() <= np.sqrt(6 / (30 + 20)))
+    ((30, 20), True)
+    """
 
     def __init__(self, scale=1.0, mode="fan_avg", distribution="uniform"):
         super().__init__(scale, mode, distribution)
 
 
 class GlorotNormal(VarianceScaling):
-    """Glorot (Xavier) normal: ``std = sqrt(2 / (fan_in + fan_out))``."""
+    """Glorot (Xavier) normal: ``std = sqrt(2 / (fan_in + fan_out))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.initializers import GlorotNormal
+    >>> W = GlorotNormal().sample((200, 200), np.random.default_rng(0), np.float64)
+    >>> W.shape, round(float(W.std()), 2)
+    ((200, 200), 0.07)
+    """
 
     def __init__(self, scale=1.0, mode="fan_avg", distribution="normal"):
         super().__init__(scale, mode, distribution)
 
 
 class HeUniform(VarianceScaling):
-    """He uniform: ``b = sqrt(6 / fan_in)``, suited to ReLU networks."""
+    """He uniform: ``b = sqrt(6 / fan_in)``, suited to ReLU networks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.initializers import HeUniform
+    >>> W = HeUniform().sample((50, 10), np.random.default_rng(0), np.float64)
+    >>> W.shape, bool(np.abs(W).max() <= np.sqrt(6 / 50))
+    ((50, 10), True)
+    """
 
     def __init__(self, scale=2.0, mode="fan_in", distribution="uniform"):
         super().__init__(scale, mode, distribution)
 
 
 class HeNormal(VarianceScaling):
-    """He normal: ``std = sqrt(2 / fan_in)``, suited to ReLU networks."""
+    """He normal: ``std = sqrt(2 / fan_in)``, suited to ReLU networks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.initializers import HeNormal
+    >>> W = HeNormal().sample((200, 100), np.random.default_rng(0), np.float64)
+    >>> W.shape, round(float(W.std()), 2)
+    ((200, 100), 0.1)
+    """
 
     def __init__(self, scale=2.0, mode="fan_in", distribution="normal"):
         super().__init__(scale, mode, distribution)
 
 
 class LecunUniform(VarianceScaling):
-    """LeCun uniform: ``b = sqrt(3 / fan_in)``, suited to SELU networks."""
+    """LeCun uniform: ``b = sqrt(3 / fan_in)``, suited to SELU networks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.initializers import LecunUniform
+    >>> W = LecunUniform().sample((12, 5), np.random.default_rng(0), np.float64)
+    >>> W.shape, bool(np.abs(W).max() <= np.sqrt(3 / 12))
+    ((12, 5), True)
+    """
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="uniform"):
         super().__init__(scale, mode, distribution)
 
 
 class LecunNormal(VarianceScaling):
-    """LeCun normal: ``std = sqrt(1 / fan_in)``, suited to SELU networks."""
+    """LeCun normal: ``std = sqrt(1 / fan_in)``, suited to SELU networks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.initializers import LecunNormal
+    >>> W = LecunNormal().sample((100, 100), np.random.default_rng(0), np.float64)
+    >>> W.shape, round(float(W.std()), 2)
+    ((100, 100), 0.1)
+    """
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="normal"):
         super().__init__(scale, mode, distribution)
 
 
 class Zeros(Initializer):
-    """Every weight starts at zero (the natural start of a convex linear model)."""
+    """Every weight starts at zero (the natural start of a convex linear model).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.initializers import Zeros
+    >>> Zeros().sample((2, 3), np.random.default_rng(0), np.float32)
+    array([[0., 0., 0.],
+           [0., 0., 0.]], dtype=float32)
+    """
 
     def sample(self, shape, rng, dtype):
         return np.zeros(shape, dtype=dtype)

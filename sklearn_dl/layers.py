@@ -14,34 +14,75 @@ size and reused; in inference mode every call returns fresh arrays, so a
 prediction never aliases a buffer.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import DTypeLike, NDArray
 
 from ._parts import Part
 from .activations import get_activation
 
+if TYPE_CHECKING:
+    from .initializers import Initializer
+
 
 class Layer(Part):
-    """Base class: a layer with no parameters passes its input through."""
+    """Base class: a layer with no parameters passes its input through.
 
-    def build(self, n_in, dtype):
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.layers import Layer
+    >>> layer, X = Layer(), np.ones((2, 3))
+    >>> layer.build(3, np.float64), layer.weight_shapes(), layer.other_shapes()
+    (3, [], [])
+    >>> layer.forward(X) is X
+    True
+    """
+
+    def build(self, n_in: int, dtype: DTypeLike) -> int:
+        """Prepare for inputs of width ``n_in`` and ``dtype``; return the output width."""
         self.n_in_ = n_in
         self.n_out_ = n_in
         self.dtype_ = np.dtype(dtype)
         self._buffers = {}
         return n_in
 
-    def weight_shapes(self):
+    def weight_shapes(self) -> list[tuple[int, ...]]:
+        """Shapes of the parameters the penalty sees (the weights)."""
         return []
 
-    def other_shapes(self):
+    def other_shapes(self) -> list[tuple[int, ...]]:
+        """Shapes of the parameters never penalised (biases, batch-norm scales)."""
         return []
 
-    def bind(self, weights, others, weight_grads, other_grads):
+    def bind(
+        self,
+        weights: list[NDArray],
+        others: list[NDArray],
+        weight_grads: list[NDArray],
+        other_grads: list[NDArray],
+    ) -> None:
         """Keep views into the network's flat parameter and gradient vectors."""
 
-    def initialize(self, rng, initializer):
+    def initialize(self, rng: np.random.Generator, initializer: Initializer) -> None:
         """Set the initial parameter values in place."""
+
+    def forward(
+        self,
+        X: NDArray | sp.spmatrix | sp.sparray,
+        training: bool = False,
+        rng: np.random.Generator | None = None,
+    ) -> NDArray:
+        """Return the layer's output for ``X``; ``training`` keeps what ``backward`` needs."""
+        return X
+
+    def backward(self, dY: NDArray, need_input_grad: bool = True) -> NDArray | None:
+        """Store the parameter gradients; return ``∂L/∂X`` when ``need_input_grad``."""
+        return dY
 
     def _buffer(self, name, shape):
         """A reusable array of ``shape`` for training-mode outputs."""
@@ -60,10 +101,10 @@ class Layer(Part):
             ones = self._buffers[key] = np.ones(n, dtype=self.dtype_)
         return ones
 
-    def load_state(self, other):
+    def load_state(self, other: Layer) -> None:
         """Take the state ``other``, a layer of the same shapes, keeps outside the parameters."""
 
-    def release(self):
+    def release(self) -> None:
         """Drop the buffers and the arrays kept for the backward pass."""
         self._buffers = {}
         for name in _SCRATCH:
@@ -108,6 +149,18 @@ class Dense(Layer):
     Backpropagation, with ``dA = ∂L/∂A``::
 
         dZ = dA ⊙ f'(Z)      dW = Xᵀ dZ      db = Σ_rows dZ      dX = dZ Wᵀ
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.layers import Dense
+    >>> layer = Dense(3, activation="relu")
+    >>> layer.build(4, np.float64)
+    3
+    >>> layer.bind([np.ones((4, 3))], [np.zeros(3)], [np.empty((4, 3))], [np.empty(3)])
+    >>> layer.forward(np.ones((2, 4)))
+    array([[4., 4., 4.],
+           [4., 4., 4.]])
     """
 
     def __init__(self, units, activation="identity", use_bias=True):
@@ -183,8 +236,18 @@ class Activation(Layer):
 
     Parameters
     ----------
-    activation : str or Activation
+    activation : str or Activation, default="relu"
         Element-wise nonlinearity ``f``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.layers import Activation
+    >>> layer = Activation("relu")
+    >>> layer.build(2, np.float64)
+    2
+    >>> layer.forward(np.array([[-1.0, 2.0]]))
+    array([[0., 2.]])
     """
 
     def __init__(self, activation="relu"):
@@ -213,8 +276,20 @@ class Dropout(Layer):
 
     Parameters
     ----------
-    rate : float
+    rate : float, default=0.5
         Probability of dropping an input, in [0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.layers import Dropout
+    >>> layer, X = Dropout(rate=0.5), np.ones((100, 10))
+    >>> layer.build(10, np.float64)
+    10
+    >>> np.unique(layer.forward(X, training=True, rng=np.random.default_rng(0)))
+    array([0., 2.])
+    >>> layer.forward(X) is X
+    True
     """
 
     def __init__(self, rate=0.5):
@@ -242,8 +317,19 @@ class GaussianNoise(Layer):
 
     Parameters
     ----------
-    stddev : float
+    stddev : float, default=0.1
         Standard deviation of the noise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.layers import GaussianNoise
+    >>> layer, X = GaussianNoise(stddev=0.1), np.zeros((1000, 10))
+    >>> layer.build(10, np.float64)
+    10
+    >>> noisy = layer.forward(X, training=True, rng=np.random.default_rng(0))
+    >>> round(float(noisy.std()), 2), layer.forward(X) is X
+    (0.1, True)
     """
 
     def __init__(self, stddev=0.1):
@@ -285,6 +371,18 @@ class BatchNorm(Layer):
 
         dγ = Σ dY ⊙ X̂      dβ = Σ dY
         dX = γ / s · (dY - mean(dY) - X̂ ⊙ mean(dY ⊙ X̂))
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.layers import BatchNorm
+    >>> layer = BatchNorm()
+    >>> layer.build(2, np.float64), layer.other_shapes()
+    (2, [(2,), (2,)])
+    >>> layer.bind([], [np.ones(2), np.zeros(2)], [], [np.empty(2), np.empty(2)])
+    >>> np.round(layer.forward(np.array([[1.0, 10.0], [3.0, 30.0]]), training=True), 2)
+    array([[-1., -1.],
+           [ 1.,  1.]])
     """
 
     def __init__(self, momentum=0.99, epsilon=1e-3):
