@@ -6,6 +6,7 @@ API is mended in one file.
 
 from numbers import Integral, Real
 
+from sklearn.base import _fit_context as fit_context
 from sklearn.callback._callback_support import callback_management_context
 
 # Class markers rather than helpers: KNeighborsMixin makes scikit-learn's own
@@ -36,6 +37,7 @@ __all__ = [
     "callback_management_context",
     "check_is_fitted",
     "check_sample_weight",
+    "fit_context",
     "validate_data",
     "validate_params",
 ]

@@ -22,6 +22,7 @@ from ._engine.base import TRAINING_CONSTRAINTS
 from ._engine.heads import NetworkClassifier, NetworkRegressor
 from ._validation import Integral, Interval, Real, StrOptions
 from .layers import Dense
+from .losses import get_loss
 from .optimizers import OPTIMIZERS, SGD, BaseOptimizer, Newton
 from .penalties import L1, L2, ElasticNet
 
@@ -85,6 +86,10 @@ class _NonNegativeDense(Dense):
 
 class _LinearMixin:
     """Fitted ``coef_`` and ``intercept_`` in scikit-learn's shapes, and the "auto" choices."""
+
+    def _layers(self, n_outputs):
+        """One linear map: the network with zero hidden layers."""
+        return [Dense(n_outputs, use_bias=self.fit_intercept)]
 
     def _solver_choice(self, incremental):
         """The solver to train with; ``"auto"`` is resolved here.
@@ -307,6 +312,11 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
     def _layers(self, n_outputs):
         layer = _NonNegativeDense if self.positive else Dense
         return [layer(n_outputs, use_bias=self.fit_intercept)]
+
+    def _make_loss(self):
+        if self.loss == "huber":
+            return get_loss("huber").set_params(delta=self.epsilon)
+        return get_loss(self.loss)
 
     def _full_batch_solver(self):
         """Exact least squares for the squared error; bounded L-BFGS for the rest and L1."""

@@ -10,10 +10,11 @@ and decoded.
 import contextlib
 import copy
 import math
+from abc import ABCMeta, abstractmethod
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.callback import CallbackSupportMixin
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import train_test_split
@@ -28,6 +29,7 @@ from .._validation import (
     callback_management_context,
     check_is_fitted,
     check_sample_weight,
+    fit_context,
     validate_data,
 )
 from ..callbacks import Callback, EarlyStopping, ProgressPrinter, ReduceLROnPlateau
@@ -89,14 +91,47 @@ def is_stochastic(estimator):
     )
 
 
-class BaseNetwork(CallbackSupportMixin, BaseEstimator):
-    """Base class of every estimator trained by the shared engine."""
+class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
+    """Base class of every estimator trained by the shared engine.
+
+    Its job is the life cycle of a fit: validate, encode, build or carry the
+    network, keep the training state, train, answer scikit-learn's fitted
+    attributes. What differs between estimators is said by the hooks below:
+    the heads (``heads.py``) say how targets are encoded and scored, the
+    estimators which layers, initializer, solver settings and schedule.
+    """
 
     _parameter_constraints = dict(TRAINING_CONSTRAINTS)
     _default_initializer = "glorot_uniform"
+    _y_numeric = False  # whether ``y`` must be numeric (regressors)
     max_fun = 15000  # scipy's evaluation budget; the MLPs expose it as a parameter
 
-    # -- hooks for subclasses ---------------------------------------------------------
+    # -- hooks: the targets (provided by the heads) -------------------------------------
+
+    @abstractmethod
+    def _encode_targets(self, y, dtype, reset, classes=None):
+        """``y`` as the loss takes it: an array of shape (n_samples, n_outputs).
+
+        ``reset`` learns the encoding (classes, number of outputs) from ``y``;
+        otherwise ``y`` must fit the encoding learned before.
+        """
+
+    @abstractmethod
+    def _make_loss(self):
+        """The loss on the logits, from the settings and the encoding learned."""
+
+    @abstractmethod
+    def _score_logits(self, Y, Z, sample_weight):
+        """The estimator's ``score`` from encoded targets ``Y`` and logits ``Z``."""
+
+    def _check_same_targets(self, y, incremental, classes):
+        """Refuse targets a continued fit cannot take (classifiers keep their classes)."""
+
+    def _stratify(self, Y):
+        """What the early-stopping split stratifies on (``None``: nothing)."""
+        return None
+
+    # -- hooks: the network and its training (provided by the estimators) -----------------
 
     def _hidden_layers(self):
         """Layers before the output layer (none for linear models)."""
@@ -104,20 +139,41 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     def _layers(self, n_outputs):
         """Every layer, input to output: the hidden layers, then a linear output layer."""
-        output = Dense(n_outputs, use_bias=getattr(self, "fit_intercept", True))
-        return [*self._hidden_layers(), output]
+        return [*self._hidden_layers(), Dense(n_outputs)]
+
+    def _initializer(self):
+        """The initializer of the weights."""
+        return get_initializer(self._default_initializer)
 
     def _solver_settings(self):
         """Keyword arguments for optimizers given by name, e.g. ``{"adam": {...}}``."""
         return {}
 
-    def _initializer(self):
-        """The initializer of the weights (``weight_init`` when the estimator has one)."""
-        return get_initializer(getattr(self, "weight_init", self._default_initializer))
+    def _solver_choice(self, incremental):
+        """The optimizer name or object to train with (``incremental``: for ``partial_fit``)."""
+        return self.solver
+
+    def _learning_rate(self):
+        """The ``learning_rate`` setting in effect (a name or a schedule)."""
+        return self.learning_rate
+
+    def _schedule(self):
+        """A fresh learning-rate schedule for the setting in effect."""
+        return get_schedule(self._learning_rate())
+
+    def _initial_learning_rate(self, X, sample_weight, solver):
+        """The learning rate the schedule starts from (linear models may derive it)."""
+        return self.learning_rate_init
+
+    def _penalty(self):
+        """The penalty in effect and its strength: ``(Penalty or None, alpha)``."""
+        if not self.alpha > 0:
+            return None, 0.0
+        return get_penalty(self.penalty, self.l1_ratio), float(self.alpha)
 
     # -- fit --------------------------------------------------------------------------
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the model to ``X`` and ``y``.
 
@@ -145,14 +201,6 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             raise ValueError(
                 "partial_fit does not support early_stopping=True (a call holds nothing "
                 "out); score held-out data between calls instead."
-            )
-        if isinstance(getattr(self, "class_weight", None), str):
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit: each batch "
-                "would be balanced on its own. Compute the weights once, e.g. "
-                "sklearn.utils.class_weight.compute_class_weight('balanced', "
-                "classes=classes, y=y) on a large sample of the targets, and pass "
-                "them as a dict."
             )
         if not hasattr(self, "network_"):
             self._validate_params()
@@ -202,16 +250,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             same = False
         return same and not self._state.solver.full_batch
 
-    def _check_same_targets(self, y, incremental, classes):
-        """Refuse targets that do not fit the network being continued (classifiers check)."""
-
     def _new_state(self, X, sample_weight, incremental, rng, first):
         """A fresh optimizer, schedule and callbacks; a warm start keeps ``t`` and the history."""
         solver = self._solver_choice(incremental)
         if isinstance(solver, str):
             solver = OPTIMIZERS[solver](**self._solver_settings().get(solver, {}))
         solver = get_optimizer(solver)
-        schedule = get_schedule(self._learning_rate(), getattr(self, "power_t", 0.5))
+        schedule = self._schedule()
         schedule.start(self._initial_learning_rate(X, sample_weight, solver), self.max_iter)
         kept = {} if first else {"t": self._state.t, "history": self._state.history}
         callbacks = self._make_callbacks(solver)
@@ -295,24 +340,6 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         new.load(old)
         self.network_ = new
 
-    def _penalty(self):
-        """The penalty in effect and its strength: ``(Penalty or None, alpha)``."""
-        if not self.alpha > 0:
-            return None, 0.0
-        return get_penalty(self.penalty, self.l1_ratio), float(self.alpha)
-
-    def _solver_choice(self, incremental):
-        """The optimizer name or object to train with (``incremental``: for ``partial_fit``)."""
-        return self.solver
-
-    def _learning_rate(self):
-        """The ``learning_rate`` setting in effect."""
-        return self.learning_rate
-
-    def _initial_learning_rate(self, X, sample_weight, solver):
-        """The learning rate the schedule starts from (linear models may derive it)."""
-        return self.learning_rate_init
-
     def _split(self, X, Y, y, sample_weight, validation_data):
         """Training data and validation data (or ``None``)."""
         if validation_data is not None:
@@ -354,10 +381,6 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 f"{n_samples} samples, and at least 2 are needed."
             )
         return train, val
-
-    def _stratify(self, Y):
-        """What the validation split stratifies on (``None``: nothing)."""
-        return None
 
     def _trainer(self, n_samples):
         batch_size = 200 if self.batch_size == "auto" else self.batch_size

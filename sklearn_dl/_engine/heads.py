@@ -50,6 +50,14 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
         """
         if not hasattr(self, "network_") and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
+        if isinstance(self.class_weight, str):
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: each batch "
+                "would be balanced on its own. Compute the weights once, e.g. "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y) on a large sample of the targets, and pass "
+                "them as a dict."
+            )
         return self._partial_fit(X, y, sample_weight, classes=classes)
 
     def _check_same_targets(self, y, incremental, classes):
@@ -116,10 +124,9 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
 
     def _sample_weight(self, sample_weight, X, y):
         sample_weight = super()._sample_weight(sample_weight, X, y)
-        class_weight = getattr(self, "class_weight", None)
-        if class_weight is None or self._is_multilabel:
+        if self.class_weight is None or self._is_multilabel:
             return sample_weight
-        weights = compute_sample_weight(class_weight, y).astype(X.dtype)
+        weights = compute_sample_weight(self.class_weight, y).astype(X.dtype)
         return weights if sample_weight is None else weights * sample_weight
 
     def _make_loss(self):
@@ -238,8 +245,6 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
         return Y
 
     def _make_loss(self):
-        if self.loss == "huber":
-            return get_loss("huber").set_params(delta=self.epsilon)
         return get_loss(self.loss)
 
     def _score_logits(self, Y, Z, sample_weight):
@@ -254,7 +259,7 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
         return "exp" if self._log_link() else "identity"
 
     def _log_link(self):
-        loss = getattr(self, "loss", None)
+        loss = self.loss
         return isinstance(loss, Poisson) or (isinstance(loss, str) and loss == "poisson")
 
     def predict(self, X):

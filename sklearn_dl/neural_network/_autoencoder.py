@@ -18,16 +18,25 @@ penalty on the code.
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context, clone
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 
 from .._engine.base import TRAINING_CONSTRAINTS, BaseNetwork, is_stochastic
-from .._validation import Integral, Interval, Real, StrOptions, check_is_fitted, validate_data
+from .._validation import (
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    check_is_fitted,
+    fit_context,
+    validate_data,
+)
 from ..activations import ACTIVATIONS, Activation
 from ..layers import Dense, GaussianNoise, Layer
 from ..losses import BinaryCrossEntropy, SquaredError
 from ..optimizers import OPTIMIZERS, BaseOptimizer
+from ._shared import SHARED_CONSTRAINTS, NetworkSettings, per_layer
 
 # -- layers --------------------------------------------------------------------------
 
@@ -170,7 +179,7 @@ _DENOISING_KINDS = {"gaussian": GaussianNoise, "mask": MaskingNoise}
 _CHUNK = 4096  # rows per inference pass in score
 
 
-class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork):
+class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork):
     """Autoencoder: a nonlinear, learned alternative to :class:`~sklearn.decomposition.PCA`.
 
     The encoder maps ``X`` through ``hidden_layer_sizes`` to ``n_components``
@@ -320,22 +329,14 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
 
     _parameter_constraints = {
         **TRAINING_CONSTRAINTS,
+        **SHARED_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS)), Activation, list],
         "code_activation": [StrOptions(set(ACTIVATIONS)), Activation],
         "output_activation": [StrOptions({"auto", "identity", "sigmoid", "logistic"})],
         "solver": [StrOptions({"auto", *OPTIMIZERS}), BaseOptimizer],
         "tied_weights": ["boolean"],
         "denoising": [None, Interval(Real, 0, None, closed="left"), tuple, Layer],
         "sparsity": [Interval(Real, 0, None, closed="left")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "momentum": [Interval(Real, 0, 1, closed="left")],
-        "nesterovs_momentum": ["boolean"],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -413,7 +414,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
 
     # -- fit ----------------------------------------------------------------------------
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, validation_data=None):
         """Learn the encoder and the decoder from ``X``.
 
@@ -506,22 +507,12 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
     def _make_loss(self):
         return BinaryCrossEntropy() if self._sigmoid_output() else SquaredError()
 
-    def _solver_settings(self):
-        adam = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
-        return {
-            "sgd": {"momentum": self.momentum, "nesterov": self.nesterovs_momentum},
-            "momentum": {"momentum": self.momentum},
-            "nesterov": {"momentum": self.momentum},
-            "adam": adam,
-            "adamw": adam,
-        }
-
     # -- the network --------------------------------------------------------------------
 
     def _layers(self, n_outputs):
         """Corruption, encoder, code penalty, decoder."""
-        sizes = self._hidden_sizes()
-        activations = self._hidden_activations(len(sizes))
+        sizes = self._layer_sizes()
+        activations = per_layer(self.activation, len(sizes), "activation")
         corruption = self._corruption()
         encoder = [
             Dense(units, activation) for units, activation in zip(sizes, activations, strict=True)
@@ -536,25 +527,6 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork
             pairs = zip([*reversed(sizes), n_outputs], back_activations, strict=True)
             decoder = [Dense(units, activation) for units, activation in pairs]
         return [*corruption, *encoder, *penalty, *decoder]
-
-    def _hidden_sizes(self):
-        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes)).ravel()
-        if sizes.size and (sizes.dtype.kind not in "iu" or np.any(sizes < 1)):
-            raise ValueError(
-                "hidden_layer_sizes must be a sequence of positive integers; got "
-                f"{self.hidden_layer_sizes!r}."
-            )
-        return [int(size) for size in sizes]
-
-    def _hidden_activations(self, n_hidden):
-        if not isinstance(self.activation, list):
-            return [self.activation] * n_hidden
-        if len(self.activation) != n_hidden:
-            raise ValueError(
-                f"activation has {len(self.activation)} entries, but there are "
-                f"{n_hidden} hidden layers; give one activation per hidden layer."
-            )
-        return list(self.activation)
 
     def _corruption(self):
         """The input-corruption layer ``denoising`` stands for, as a list of 0 or 1 layer."""

@@ -7,32 +7,24 @@ nonlinearity. Every parameter of scikit-learn's ``MLPClassifier`` and
 ``MLPRegressor`` keeps its name, default and meaning; the others are additions.
 """
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.utils.validation import column_or_1d
 
 from .._engine.heads import NetworkClassifier, NetworkRegressor
 from .._validation import Interval, StrOptions
-from ..activations import ACTIVATIONS, Activation
 from ..initializers import INITIALIZERS, Initializer, VarianceScaling, get_initializer
 from ..layers import Activation as ActivationLayer
 from ..layers import BatchNorm, Dense, Dropout, GaussianNoise
-from ..losses import Loss, get_loss
+from ..losses import Loss
+from ._shared import SHARED_CONSTRAINTS, NetworkSettings, per_layer
 
 _MLP_CONSTRAINTS = {
-    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "activation": [StrOptions(set(ACTIVATIONS)), Activation, list, tuple],
-    "power_t": [Interval(Real, 0, None, closed="left")],
-    "momentum": [Interval(Real, 0, 1, closed="both")],
-    "nesterovs_momentum": ["boolean"],
-    "beta_1": [Interval(Real, 0, 1, closed="left")],
-    "beta_2": [Interval(Real, 0, 1, closed="left")],
-    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    **SHARED_CONSTRAINTS,
     # A closed float interval, so that np.inf (never stop) is accepted as in scikit-learn.
     "n_iter_no_change": [Interval(Real, 1, np.inf, closed="both")],
     "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-    "max_fun": [Interval(Integral, 1, None, closed="left")],
     "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
     "gaussian_noise": [Interval(Real, 0, None, closed="left"), list, tuple],
     "batch_norm": ["boolean"],
@@ -44,24 +36,15 @@ _MLP_CONSTRAINTS = {
 _SGD_ONLY_SCHEDULES = ("invscaling", "adaptive")
 
 
-class _BaseMLP:
+class _BaseMLP(NetworkSettings):
     """What both perceptrons share: the hidden layers and scikit-learn's attributes."""
 
     # -- the network ----------------------------------------------------------------
 
-    def _layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if np.ndim(sizes) == 0 else list(sizes)
-        if any(not isinstance(s, Integral | np.integer) or s < 1 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers; got {self.hidden_layer_sizes!r}."
-            )
-        return [int(s) for s in sizes]
-
     def _hidden_layers(self):
         sizes = self._layer_sizes()
-        activations = _per_layer(self.activation, len(sizes), "activation")
-        rates = _per_layer(self.dropout, len(sizes), "dropout")
+        activations = per_layer(self.activation, len(sizes), "activation")
+        rates = per_layer(self.dropout, len(sizes), "dropout")
         if any(not 0 <= rate < 1 for rate in rates):
             raise ValueError(f"dropout rates must be in [0, 1); got {self.dropout!r}.")
         input_std, hidden_std = self._noise_levels()
@@ -98,16 +81,6 @@ class _BaseMLP:
         return _ScikitLearnInit(scale=1 / 3 if logistic else 1.0)
 
     # -- the solver -----------------------------------------------------------------
-
-    def _solver_settings(self):
-        adam = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
-        return {
-            "sgd": {"momentum": self.momentum, "nesterov": self.nesterovs_momentum},
-            "momentum": {"momentum": self.momentum, "nesterov": False},
-            "nesterov": {"momentum": self.momentum, "nesterov": True},
-            "adam": adam,
-            "adamw": adam,
-        }
 
     def _learning_rate(self):
         if _is_name(self.solver, "adam") and _is_name(self.learning_rate, *_SGD_ONLY_SCHEDULES):
@@ -161,18 +134,6 @@ class _ScikitLearnInit(VarianceScaling):
 
 def _is_name(value, *names):
     return isinstance(value, str) and value in names
-
-
-def _per_layer(value, n_layers, name):
-    """``value`` repeated for every hidden layer, or a list checked to have one per layer."""
-    if isinstance(value, list | tuple):
-        if len(value) != n_layers:
-            raise ValueError(
-                f"{name} has {len(value)} entries but there are {n_layers} hidden "
-                f"layers; give one value, or one per hidden layer."
-            )
-        return list(value)
-    return [value] * n_layers
 
 
 def _assign(arrays, values, name):
@@ -560,10 +521,6 @@ default="squared_error"
         self.l1_ratio = l1_ratio
         self.callbacks = callbacks
         self.scoring = scoring
-
-    def _make_loss(self):
-        # ``epsilon`` is Adam's here, so Huber's delta comes from a loss object.
-        return get_loss(self.loss)
 
     def _encode_targets(self, y, dtype, reset, classes=None):
         y = np.asarray(y)
