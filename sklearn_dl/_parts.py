@@ -8,11 +8,38 @@ the part's registry; an object is cloned so that the user's instance is never
 mutated by ``fit``.
 """
 
+import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 
 class Part(BaseEstimator):
     """Base class of every pluggable part: hyper-parameters only in ``__init__``."""
+
+
+class Scratch:
+    """Work arrays reused from call to call, one per name, shape and dtype.
+
+    The one scratch scheme of the package: layers keep their training-mode
+    outputs here, optimizers their work vectors, the objective the penalty's
+    gradient. A holder drops its scratch when pickled; it is rebuilt on demand.
+    """
+
+    def __init__(self):
+        self._arrays = {}
+
+    def array(self, name, shape, dtype, fill=None):
+        """The array ``name`` of ``shape`` and ``dtype``: uninitialised, or ``fill``ed
+        when first made (a filled array is for reading only)."""
+        key = (name, shape, dtype)
+        array = self._arrays.get(key)
+        if array is None:
+            array = np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype)
+            self._arrays[key] = array
+        return array
+
+    def clear(self):
+        """Free every array."""
+        self._arrays.clear()
 
 
 def checked(part):

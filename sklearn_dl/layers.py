@@ -22,8 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import DTypeLike, NDArray
 
-from ._parts import Part
-from .activations import get_activation
+from ._parts import Part, Scratch
+from .activations import Identity, get_activation
 
 if TYPE_CHECKING:
     from .initializers import Initializer
@@ -31,6 +31,13 @@ if TYPE_CHECKING:
 
 class Layer(Part):
     """Base class: a layer with no parameters passes its input through.
+
+    A layer declares the roles the network gives it special treatment for:
+    ``dense`` (it carries a weight matrix ``W_`` and a bias ``b_``),
+    ``finishes_backward`` (its ``finish_backward()`` runs once the whole
+    backward pass is done), ``penalises_activity`` (its ``activity_loss()``
+    enters the objective) and ``nonnegative`` (full-batch solvers keep its
+    weights ``>= 0``).
 
     Examples
     --------
@@ -43,12 +50,17 @@ class Layer(Part):
     True
     """
 
+    dense = False
+    finishes_backward = False
+    penalises_activity = False
+    nonnegative = False
+
     def build(self, n_in: int, dtype: DTypeLike) -> int:
         """Prepare for inputs of width ``n_in`` and ``dtype``; return the output width."""
         self.n_in_ = n_in
         self.n_out_ = n_in
         self.dtype_ = np.dtype(dtype)
-        self._buffers = {}
+        self._scratch = Scratch()
         return n_in
 
     def weight_shapes(self) -> list[tuple[int, ...]]:
@@ -86,41 +98,36 @@ class Layer(Part):
 
     def _buffer(self, name, shape):
         """A reusable array of ``shape`` for training-mode outputs."""
-        key = (name, shape)
-        buffer = self._buffers.get(key)
-        if buffer is None:
-            buffer = self._buffers[key] = np.empty(shape, dtype=self.dtype_)
-        return buffer
+        return self._scratch.array(name, shape, self.dtype_)
 
     def _ones(self, n):
         """A reusable vector of ``n`` ones: ``ones @ dZ`` sums the rows of ``dZ``
         in one matrix-vector product, several times faster than ``dZ.sum(axis=0)``."""
-        key = ("ones", (n,))
-        ones = self._buffers.get(key)
-        if ones is None:
-            ones = self._buffers[key] = np.ones(n, dtype=self.dtype_)
-        return ones
+        return self._scratch.array("ones", (n,), self.dtype_, fill=1)
 
     def load_state(self, other: Layer) -> None:
         """Take the state ``other``, a layer of the same shapes, keeps outside the parameters."""
 
     def release(self) -> None:
         """Drop the buffers and the arrays kept for the backward pass."""
-        self._buffers = {}
+        self._scratch.clear()
         for name in _SCRATCH:
             self.__dict__.pop(name, None)
 
     def __getstate__(self):
         state = {k: v for k, v in self.__dict__.items() if k not in _SCRATCH}
-        state["_buffers"] = {}  # scratch space is rebuilt on demand
+        state.pop("_scratch", None)  # rebuilt on demand
         if "dtype_" in state:
             state["dtype_"] = state["dtype_"].name  # skops trusts strings, not numpy.dtype
         return state
 
     def __setstate__(self, state):
+        state = dict(state)
+        state.pop("_buffers", None)  # the scratch that files of earlier releases kept
         self.__dict__.update(state)
         if "dtype_" in state:
             self.dtype_ = np.dtype(state["dtype_"])
+            self._scratch = Scratch()
 
 
 def _is_sparse(X):
@@ -163,6 +170,8 @@ class Dense(Layer):
            [4., 4., 4.]])
     """
 
+    dense = True
+
     def __init__(self, units, activation="identity", use_bias=True):
         self.units = units
         self.activation = activation
@@ -171,7 +180,7 @@ class Dense(Layer):
     def build(self, n_in, dtype):
         super().build(n_in, dtype)
         self.activation_ = get_activation(self.activation)
-        self._linear = type(self.activation_).__name__ == "Identity"
+        self._linear = isinstance(self.activation_, Identity)
         self.n_out_ = self.units
         return self.units
 
@@ -444,3 +453,169 @@ class BatchNorm(Layer):
         dX -= X_hat * (self.dgamma_ / n)
         dX *= self.gamma_ * self._inv_std
         return dX
+
+
+class TiedDense(Dense):
+    """``A = f(X Wᵀ + b)`` with ``W`` the weights of another :class:`Dense` layer.
+
+    The layer owns only its bias; ``W`` stays the source layer's, so a tied
+    decoder adds no weights. The forward and backward passes are those of
+    :class:`Dense` with the weights ``Wᵀ``; the gradient share they compute,
+    ``(Xᵀ dZ)ᵀ``, is added to the source layer's gradient once the whole
+    backward pass is done (the source's own ``backward`` runs later and
+    overwrites its gradient).
+
+    Parameters
+    ----------
+    source : Dense
+        The layer whose transposed weights this layer uses; it maps this
+        layer's output width to its input width.
+    activation : str or Activation, default="identity"
+        Element-wise nonlinearity ``f``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.layers import Dense, TiedDense
+    >>> encoder = Dense(2)
+    >>> encoder.build(3, np.float64), TiedDense(encoder).build(2, np.float64)
+    (2, 3)
+    """
+
+    use_bias = True
+    finishes_backward = True
+
+    def __init__(self, source, activation="identity"):
+        self.source = source
+        self.activation = activation
+
+    @property
+    def units(self):
+        return self.source.n_in_
+
+    @property
+    def W_(self):
+        return self.source.W_.T
+
+    @property
+    def dW_(self):
+        """This layer's share of the source's weight gradient, transposed."""
+        return self._buffer("dW_share", (self.n_in_, self.n_out_))
+
+    def build(self, n_in, dtype):
+        if n_in != self.source.units:
+            raise ValueError(
+                f"A tied layer needs inputs of width {self.source.units} (the source "
+                f"layer's output); got {n_in}."
+            )
+        return super().build(n_in, dtype)
+
+    def weight_shapes(self):
+        return []
+
+    def bind(self, weights, others, weight_grads, other_grads):
+        self.b_, self.db_ = others[0], other_grads[0]
+
+    def initialize(self, rng, initializer):
+        self.b_[...] = 0
+
+    def finish_backward(self):
+        self.source.dW_ += self.dW_.T
+
+
+class MaskingNoise(Layer):
+    """Set each input to zero with probability ``rate`` while training; identity otherwise.
+
+    Unlike :class:`~sklearn_dl.layers.Dropout`, the kept inputs are not
+    rescaled: the network sees the input with entries missing, as in the
+    masking noise of denoising autoencoders. Sparse input stays sparse.
+
+    Parameters
+    ----------
+    rate : float, default=0.25
+        Probability of masking an input, in [0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.layers import MaskingNoise
+    >>> layer, X = MaskingNoise(0.5), np.ones((1000, 4))
+    >>> _ = layer.build(4, np.float64)
+    >>> kept = layer.forward(X, training=True, rng=np.random.default_rng(0))
+    >>> bool(0.45 < kept.mean() < 0.55), layer.forward(X) is X
+    (True, True)
+    """
+
+    def __init__(self, rate=0.25):
+        self.rate = rate
+
+    def forward(self, X, training=False, rng=None):
+        self._mask = None
+        if not training or self.rate == 0:
+            return X
+        if sp.issparse(X):  # only ever the network's input: no gradient needed
+            X = X.copy()
+            X.data *= rng.random(X.nnz, dtype=self.dtype_) >= self.rate
+            return X
+        self._mask = rng.random(X.shape, dtype=self.dtype_) >= self.rate
+        return np.multiply(X, self._mask, out=self._buffer("A", X.shape))
+
+    def backward(self, dY, need_input_grad=True):
+        if not need_input_grad:
+            return None
+        if self._mask is not None:
+            dY *= self._mask
+        return dY
+
+
+class ActivityL1(Layer):
+    """Identity layer adding ``strength ‖A‖₁`` per row to the objective while training.
+
+    Its gradient, ``strength · sign(A)`` per row, is added to the incoming
+    gradient; like the data loss it is divided by the batch size, so the
+    penalty is a per-sample one (unit sample weights). Where the activations
+    can be exactly zero (a ReLU code), the penalty makes more of them zero.
+
+    Parameters
+    ----------
+    strength : float, default=1e-3
+        Weight of the penalty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.layers import ActivityL1
+    >>> layer = ActivityL1(0.5)
+    >>> _ = layer.build(2, np.float64)
+    >>> _ = layer.forward(np.array([[1.0, -2.0], [0.0, 3.0]]), training=True)
+    >>> layer.activity_loss()  # 0.5 * (1 + 2 + 0 + 3)
+    3.0
+    """
+
+    penalises_activity = True
+
+    def __init__(self, strength=1e-3):
+        self.strength = strength
+
+    def forward(self, X, training=False, rng=None):
+        if training:
+            self._A = X
+        return X
+
+    def activity_loss(self):
+        """``strength Σ_rows ‖A‖₁`` for the last training batch."""
+        A = self.__dict__.get("_A")  # none before training and after release()
+        if A is None:
+            return 0.0
+        return self.strength * float(np.abs(A).sum(dtype=np.float64))
+
+    def backward(self, dY, need_input_grad=True):
+        A = self._A
+        step = self._buffer("sign", A.shape)
+        np.sign(A, out=step)
+        step *= self.dtype_.type(self.strength / A.shape[0])
+        dY += step
+        return dY
+
+
+# -- the estimator -------------------------------------------------------------------

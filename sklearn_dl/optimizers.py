@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from scipy.optimize import OptimizeResult, minimize, nnls
 from scipy.sparse.linalg import LinearOperator, lsqr
 
-from ._parts import Part, resolve
+from ._parts import Part, Scratch, resolve
 from ._validation import Integral, Interval, Real
 
 
@@ -83,10 +83,9 @@ class Optimizer(BaseOptimizer):
         ``step`` may return the first as its per-entry step size: it stays valid
         until the next step.
         """
-        scratch = self.__dict__.get("_scratch_")
-        if scratch is None or scratch[0].shape != params.shape or scratch[0].dtype != params.dtype:
-            scratch = self._scratch_ = (np.empty_like(params), np.empty_like(params))
-        return scratch
+        scratch = self.__dict__.setdefault("_scratch_", Scratch())
+        shape, dtype = params.shape, params.dtype
+        return scratch.array("size", shape, dtype), scratch.array("work", shape, dtype)
 
     def __getstate__(self):
         state = super().__getstate__()

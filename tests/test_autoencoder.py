@@ -15,12 +15,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from sklearn_dl._autoencoder import ActivityL1, MaskingNoise, TiedDense
 from threadpoolctl import threadpool_limits
 
 import sklearn_dl.neural_network
 from sklearn_dl.callbacks import LambdaCallback
-from sklearn_dl.layers import Dense, Dropout
+from sklearn_dl.layers import ActivityL1, Dense, Dropout, MaskingNoise, TiedDense
 from sklearn_dl.losses import BinaryCrossEntropy
 from sklearn_dl.neural_network import Autoencoder
 

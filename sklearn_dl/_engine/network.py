@@ -65,10 +65,10 @@ class Network:
 
         ``finish_backward`` runs after backpropagation (e.g. tied weights adding
         their share); ``activity_loss`` adds a penalty on activations (e.g. a
-        sparse code).
+        sparse code). Layers declare these roles (see :class:`~sklearn_dl.layers.Layer`).
         """
-        self._finishers = [layer for layer in self.layers if hasattr(layer, "finish_backward")]
-        self._penalised = [layer for layer in self.layers if hasattr(layer, "activity_loss")]
+        self._finishers = [layer for layer in self.layers if layer.finishes_backward]
+        self._penalised = [layer for layer in self.layers if layer.penalises_activity]
 
     def _bind(self):
         """Give every layer its views into ``params`` and ``grads``."""
@@ -114,8 +114,8 @@ class Network:
     def activity_loss(self):
         """Sum of the penalties on activations of the last training pass (e.g. a sparse code).
 
-        A layer with an ``activity_loss()`` method adds its penalty's gradient
-        in its own ``backward``; its value enters the objective here.
+        A layer with that role adds its penalty's gradient in its own
+        ``backward``; its value enters the objective here.
         """
         return sum(layer.activity_loss() for layer in self._penalised)
 
@@ -126,7 +126,7 @@ class Network:
 
     def dense_layers(self):
         """The layers that carry ``W_`` (and ``b_``), input to output."""
-        return [layer for layer in self.layers if hasattr(layer, "W_")]
+        return [layer for layer in self.layers if layer.dense]
 
     def __getstate__(self):
         state = dict(self.__dict__)

@@ -18,6 +18,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from .._parts import Scratch
 from ..activations import Identity
 from ..layers import Dense
 from ..losses import SquaredError
@@ -44,7 +45,7 @@ class Objective:
         self.loss = loss
         self.penalty = penalty
         self.alpha = alpha
-        self._work = None  # the penalty's gradient scratch, shaped like the weights
+        self._scratch = Scratch()  # the penalty's gradient, shaped like the weights
 
     def gradient(self, X, Y, sample_weight, total_weight, rng=None):
         """Fill ``network.grads`` with ``∇F`` on one batch; return ``Σ_B s_i loss_i``.
@@ -61,9 +62,8 @@ class Objective:
         self.network.backward(dZ)
         if self.penalty is not None:
             W, dW = self.network.weights, self.network.weight_grads
-            if self._work is None:
-                self._work = np.empty_like(W)
-            self.penalty.add_smooth_gradient(W, dW, self.alpha / total_weight, self._work)
+            work = self._scratch.array("penalty", W.shape, W.dtype)
+            self.penalty.add_smooth_gradient(W, dW, self.alpha / total_weight, work)
         return data_loss
 
     def penalty_value(self):
@@ -138,9 +138,8 @@ class FullBatch:
     def _nonnegative(self):
         """Which weights must stay ``>= 0`` (from their layers), or None when none must."""
         masks = [
-            np.full(sum(math.prod(shape) for shape in layer.weight_shapes()), keep)
+            np.full(sum(math.prod(shape) for shape in layer.weight_shapes()), layer.nonnegative)
             for layer in self.objective.network.layers
-            for keep in [getattr(layer, "nonnegative", False)]
         ]
         mask = np.concatenate(masks) if masks else np.zeros(0, bool)
         return mask if mask.any() else None

@@ -11,9 +11,8 @@ where ``x̃_i`` is ``x_i`` itself, or a corrupted copy of it (denoising), and th
 loss is the squared error ``½ ‖x̂ - x‖²`` (identity output) or the binary
 cross-entropy on the logits (sigmoid output, for data in [0, 1]).
 
-Besides the estimator, this module holds the layers only the autoencoder needs:
-a decoder layer tied to an encoder layer's weights, input masking, and the L1
-penalty on the code.
+Its own layers (a decoder tied to the encoder's weights, input masking, the
+L1 penalty on the code) are in :mod:`sklearn_dl.layers` with the others.
 """
 
 import numpy as np
@@ -33,147 +32,10 @@ from .._validation import (
     validate_data,
 )
 from ..activations import ACTIVATIONS, Activation
-from ..layers import Dense, GaussianNoise, Layer
+from ..layers import ActivityL1, Dense, GaussianNoise, Layer, MaskingNoise, TiedDense
 from ..losses import BinaryCrossEntropy, SquaredError
 from ..optimizers import OPTIMIZERS, BaseOptimizer
 from ._shared import SHARED_CONSTRAINTS, NetworkSettings, per_layer
-
-# -- layers --------------------------------------------------------------------------
-
-
-class TiedDense(Dense):
-    """``A = f(X Wᵀ + b)`` with ``W`` the weights of another :class:`Dense` layer.
-
-    The layer owns only its bias; ``W`` stays the source layer's, so a tied
-    decoder adds no weights. The forward and backward passes are those of
-    :class:`Dense` with the weights ``Wᵀ``; the gradient share they compute,
-    ``(Xᵀ dZ)ᵀ``, is added to the source layer's gradient once the whole
-    backward pass is done (the source's own ``backward`` runs later and
-    overwrites its gradient).
-
-    Parameters
-    ----------
-    source : Dense
-        The layer whose transposed weights this layer uses; it maps this
-        layer's output width to its input width.
-    activation : str or Activation, default="identity"
-        Element-wise nonlinearity ``f``.
-    """
-
-    use_bias = True
-
-    def __init__(self, source, activation="identity"):
-        self.source = source
-        self.activation = activation
-
-    @property
-    def units(self):
-        return self.source.n_in_
-
-    @property
-    def W_(self):
-        return self.source.W_.T
-
-    @property
-    def dW_(self):
-        """This layer's share of the source's weight gradient, transposed."""
-        return self._buffer("dW_share", (self.n_in_, self.n_out_))
-
-    def build(self, n_in, dtype):
-        if n_in != self.source.units:
-            raise ValueError(
-                f"A tied layer needs inputs of width {self.source.units} (the source "
-                f"layer's output); got {n_in}."
-            )
-        return super().build(n_in, dtype)
-
-    def weight_shapes(self):
-        return []
-
-    def bind(self, weights, others, weight_grads, other_grads):
-        self.b_, self.db_ = others[0], other_grads[0]
-
-    def initialize(self, rng, initializer):
-        self.b_[...] = 0
-
-    def finish_backward(self):
-        self.source.dW_ += self.dW_.T
-
-
-class MaskingNoise(Layer):
-    """Set each input to zero with probability ``rate`` while training; identity otherwise.
-
-    Unlike :class:`~sklearn_dl.layers.Dropout`, the kept inputs are not
-    rescaled: the network sees the input with entries missing, as in the
-    masking noise of denoising autoencoders. Sparse input stays sparse.
-
-    Parameters
-    ----------
-    rate : float, default=0.25
-        Probability of masking an input, in [0, 1).
-    """
-
-    def __init__(self, rate=0.25):
-        self.rate = rate
-
-    def forward(self, X, training=False, rng=None):
-        self._mask = None
-        if not training or self.rate == 0:
-            return X
-        if sp.issparse(X):  # only ever the network's input: no gradient needed
-            X = X.copy()
-            X.data *= rng.random(X.nnz, dtype=self.dtype_) >= self.rate
-            return X
-        self._mask = rng.random(X.shape, dtype=self.dtype_) >= self.rate
-        return np.multiply(X, self._mask, out=self._buffer("A", X.shape))
-
-    def backward(self, dY, need_input_grad=True):
-        if not need_input_grad:
-            return None
-        if self._mask is not None:
-            dY *= self._mask
-        return dY
-
-
-class ActivityL1(Layer):
-    """Identity layer adding ``strength ‖A‖₁`` per row to the objective while training.
-
-    Its gradient, ``strength · sign(A)`` per row, is added to the incoming
-    gradient; like the data loss it is divided by the batch size, so the
-    penalty is a per-sample one (unit sample weights). Where the activations
-    can be exactly zero (a ReLU code), the penalty makes more of them zero.
-
-    Parameters
-    ----------
-    strength : float, default=1e-3
-        Weight of the penalty.
-    """
-
-    def __init__(self, strength=1e-3):
-        self.strength = strength
-
-    def forward(self, X, training=False, rng=None):
-        if training:
-            self._A = X
-        return X
-
-    def activity_loss(self):
-        """``strength Σ_rows ‖A‖₁`` for the last training batch."""
-        A = getattr(self, "_A", None)  # None before training and after release()
-        if A is None:
-            return 0.0
-        return self.strength * float(np.abs(A).sum(dtype=np.float64))
-
-    def backward(self, dY, need_input_grad=True):
-        A = self._A
-        step = self._buffer("sign", A.shape)
-        np.sign(A, out=step)
-        step *= self.dtype_.type(self.strength / A.shape[0])
-        dY += step
-        return dY
-
-
-# -- the estimator -------------------------------------------------------------------
 
 _DENOISING_KINDS = {"gaussian": GaussianNoise, "mask": MaskingNoise}
 _CHUNK = 4096  # rows per inference pass in score
