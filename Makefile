@@ -29,9 +29,10 @@ bench: $(VENV)/.installed-bench
 docs: $(VENV)/.installed-docs
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
-lint: $(VENV)/.installed-test
-	$(PY) -m pip install --quiet ruff
+# Lint and format check, as CI runs them (ruff pinned in the 'lint' extra).
+lint: $(VENV)/.installed-lint
 	$(PY) -m ruff check sklearn_dl tests benchmarks examples
+	$(PY) -m ruff format --check sklearn_dl tests benchmarks examples
 
 clean:
 	rm -rf $(VENV) docs/_build docs/auto_examples reports

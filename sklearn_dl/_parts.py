@@ -28,8 +28,11 @@ class Scratch:
         self._arrays = {}
 
     def array(self, name, shape, dtype, fill=None):
-        """The array ``name`` of ``shape`` and ``dtype``: uninitialised, or ``fill``ed
-        when first made (a filled array is for reading only)."""
+        """The array ``name`` of ``shape`` and ``dtype``.
+
+        It is uninitialised, or ``fill``-ed when first made (a filled array is
+        for reading only).
+        """
         key = (name, shape, dtype)
         array = self._arrays.get(key)
         if array is None:

@@ -101,8 +101,11 @@ class Layer(Part):
         return self._scratch.array(name, shape, self.dtype_)
 
     def _ones(self, n):
-        """A reusable vector of ``n`` ones: ``ones @ dZ`` sums the rows of ``dZ``
-        in one matrix-vector product, several times faster than ``dZ.sum(axis=0)``."""
+        """A reusable vector of ``n`` ones.
+
+        ``ones @ dZ`` sums the rows of ``dZ`` in one matrix-vector product,
+        several times faster than ``dZ.sum(axis=0)``.
+        """
         return self._scratch.array("ones", (n,), self.dtype_, fill=1)
 
     def load_state(self, other: Layer) -> None:
@@ -499,7 +502,7 @@ class TiedDense(Dense):
 
     @property
     def dW_(self):
-        """This layer's share of the source's weight gradient, transposed."""
+        """The share of the source's weight gradient this layer computes, transposed."""
         return self._buffer("dW_share", (self.n_in_, self.n_out_))
 
     def build(self, n_in, dtype):

@@ -1,5 +1,8 @@
-"""MLPClassifier and MLPRegressor: scikit-learn's contract, side by side with
-scikit-learn's MLP where results should agree, and every parameter ours add."""
+"""MLPClassifier and MLPRegressor against scikit-learn's contract and MLP.
+
+Side by side with scikit-learn's MLP where results should agree, and every
+parameter ours add.
+"""
 
 import inspect
 import pickle

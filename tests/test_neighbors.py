@@ -1,6 +1,8 @@
-"""Tests of sklearn_dl.neighbors: scikit-learn's contract, exact neighbours
-against scikit-learn's estimators and against a direct computation, and the
-errors on bad input."""
+"""Tests of sklearn_dl.neighbors.
+
+scikit-learn's contract, exact neighbours against scikit-learn's estimators
+and against a direct computation, and the errors on bad input.
+"""
 
 import pickle
 import tracemalloc

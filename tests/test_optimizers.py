@@ -1,6 +1,8 @@
-"""Every optimizer: one step against its update written out by hand, and the
-same three problems (a convex quadratic, a logistic problem, Rosenbrock)
-minimised to their known solutions."""
+"""Every optimizer: one step against its update written out by hand.
+
+Also the same three problems (a convex quadratic, a logistic problem,
+Rosenbrock) minimised to their known solutions.
+"""
 
 import numpy as np
 import pytest

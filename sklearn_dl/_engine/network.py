@@ -53,15 +53,19 @@ class Network:
         return [layer for layer in self.layers if layer.weight_shapes() or layer.other_shapes()]
 
     def load(self, other):
-        """Take the parameters, and the state layers keep beside them, from
-        ``other``: a network whose parameters have the same shapes."""
+        """Take the parameters, and the state layers keep beside them, from ``other``.
+
+        ``other`` is a network whose parameters have the same shapes.
+        """
         self.params[...] = other.params
         for layer, was in zip(self.parameter_layers(), other.parameter_layers(), strict=True):
             layer.load_state(was)
 
     def _find_hooks(self):
-        """Note the layers with per-batch hooks, once: scanning every layer on
-        every batch costs more than a small network's arithmetic.
+        """Note the layers with per-batch hooks, once.
+
+        Scanning every layer on every batch costs more than a small network's
+        arithmetic.
 
         ``finish_backward`` runs after backpropagation (e.g. tied weights adding
         their share); ``activity_loss`` adds a penalty on activations (e.g. a

@@ -56,6 +56,7 @@ def _add_running(parser):
 
 
 def build_parser():
+    """The command line of ``python -m sklearn_dl.compare``."""
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_dl.compare",
         description=(

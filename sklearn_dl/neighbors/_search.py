@@ -268,8 +268,11 @@ def _run_parallel(work, items, threads):
 
 
 def _chunk_rows(n_queries, lay, budget, threads):
-    """Queries per chunk: tiles within 3/4 of a thread's memory, cache-sized,
-    and at least one chunk per thread."""
+    """Queries per chunk.
+
+    The tiles fit within 3/4 of a thread's memory and in cache, with at least
+    one chunk per thread.
+    """
     # A float32 tile buffer, and a float64 one if a chunk is screened again.
     per_row = lay.n_tiles * lay.width * (4 + 8)
     rows = min(int(0.75 * budget // per_row), _ROWS, -(-n_queries // threads))
@@ -302,7 +305,7 @@ class _ChunkSearch:
         return Xc.shape[0] * (8 * self.k + 64)
 
     def _buffer(self, dtype, m):
-        """This thread's tile buffer, reused across its chunks."""
+        """The tile buffer of the calling thread, reused across its chunks."""
         lay, key = self.lay, np.dtype(dtype).name
         if getattr(self.local, key, None) is None:
             size = lay.n_tiles * lay.width * self.max_rows
