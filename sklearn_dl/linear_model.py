@@ -12,11 +12,14 @@ By default (``solver="auto"``) ``fit`` reaches the exact optimum with a
 full-batch method and ``partial_fit`` trains by mini-batches.
 """
 
+from __future__ import annotations
+
 import math
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from ._engine.base import TRAINING_CONSTRAINTS
 from ._engine.heads import NetworkClassifier, NetworkRegressor
@@ -44,38 +47,6 @@ _SCIKIT_LEARN_SOLVERS = {
     "saga": "lbfgs",
     "liblinear": "lbfgs",
 }
-
-_TRAINING_DOC = """
-    learning_rate : str or schedule, default="constant"
-        Learning-rate schedule of the mini-batch solvers: ``"constant"``,
-        ``"invscaling"``, ``"adaptive"``, ``"step"``, ``"exponential"``,
-        ``"cosine"``, ``"warmup"``, or a schedule object.
-    learning_rate_init : float or "auto", default="auto"
-        Initial learning rate of the mini-batch solvers. ``"auto"`` gives the
-        SGD family (``"sgd"``, ``"momentum"``, ``"nesterov"``) the step
-        ``1 / L``, with ``L = c (max_i ‖x_i‖² + fit_intercept) + alpha_l2 / n``
-        a bound on the curvature of the loss (``c`` = 1 for regression, ¼ for
-        the binary and ½ for the multinomial log loss), so that they cannot
-        diverge even on unscaled data; the adaptive solvers get 0.01.
-    batch_size : int or "auto", default="auto"
-        Mini-batch size; ``"auto"`` means ``min(200, n_samples)``.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop when the
-        validation score stops improving (mini-batch solvers; with
-        ``solver="auto"``, ``fit`` then trains by mini-batches).
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Epochs without progress of at least ``tol`` before stopping.
-    shuffle : bool, default=True
-        Shuffle the samples at every epoch.
-    callbacks : list of Callback or None, default=None
-        Extra callbacks, e.g. ``EarlyStopping`` or ``ReduceLROnPlateau``.
-    scoring : str, callable or None, default=None
-        The validation score (``validation_scores_``, early stopping, callbacks
-        monitoring ``"val_score"``): a scikit-learn scorer name such as
-        ``"neg_log_loss"`` or a callable ``scorer(estimator, X, y)``; ``None``
-        means the estimator's ``score``."""
 
 
 class _NonNegativeDense(Dense):
@@ -190,6 +161,26 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
         ``"adadelta"``, ``"rmsprop"``, ``"adam"``, ``"adamw"``; or an
         optimizer object such as ``Adam(beta_1=0.8)``. Only the mini-batch
         solvers (and ``"auto"``) offer ``partial_fit``.
+    learning_rate : str or schedule, default="constant"
+        Learning-rate schedule of the mini-batch solvers, every one of them
+        (``"adam"`` included): ``"constant"``; ``"invscaling"``,
+        ``learning_rate_init / (t + 1)^0.5`` after ``t`` samples;
+        ``"adaptive"``, a constant rate divided by 5 each time the loss (the
+        validation score with ``early_stopping``) has not improved by ``tol``
+        for more than ``n_iter_no_change`` epochs; a plateau with the rate
+        at or below 1e-6 stops training (a
+        :class:`~sklearn_dl.callbacks.ReduceLROnPlateau` callback that ``fit``
+        adds); ``"step"``, ``"exponential"``, ``"cosine"``, ``"warmup"``; or a
+        schedule object.
+    learning_rate_init : float or "auto", default="auto"
+        Initial learning rate of the mini-batch solvers. ``"auto"`` gives the
+        SGD family (``"sgd"``, ``"momentum"``, ``"nesterov"``) the step
+        ``1 / L``, with ``L = c (max_i ‖x_i‖² + fit_intercept) + alpha_l2 / n``
+        a bound on the curvature of the loss (``c`` = 1 for regression, ¼ for
+        the binary and ½ for the multinomial log loss), so that they cannot
+        diverge even on unscaled data; the adaptive solvers get 0.01.
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; ``"auto"`` means ``min(200, n_samples)``.
     max_iter : int, default=200
         Epochs (mini-batch solvers) or iterations (full-batch solvers).
     penalty : {"l2", "l1", "elasticnet"}, penalty object or None, default="l2"
@@ -197,17 +188,32 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
     alpha : float, default=0.0
         Strength of the penalty (``Ridge``'s alpha for ``penalty="l2"``).
     l1_ratio : float, default=0.5
-        Share of the L1 term for ``penalty="elasticnet"``."""
-
-    __doc__ += (
-        _TRAINING_DOC
-        + """
+        Share of the L1 term for ``penalty="elasticnet"``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when the
+        validation score stops improving (mini-batch solvers: the full-batch
+        ones ignore it, and with ``solver="auto"``, ``fit`` then trains by
+        mini-batches). ``partial_fit`` refuses it (raises ``ValueError``), as
+        a call holds nothing out.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without progress of at least ``tol`` before stopping.
+    shuffle : bool, default=True
+        Shuffle the samples at every epoch.
     warm_start : bool, default=False
         Start ``fit`` from the previous solution.
     random_state : int, RandomState instance or None, default=None
         Seed for shuffling and validation splits.
     verbose : bool, default=False
         Print the loss after every epoch.
+    callbacks : list of Callback or None, default=None
+        Extra callbacks, e.g. ``EarlyStopping`` or ``ReduceLROnPlateau``.
+    scoring : str, callable or None, default=None
+        The validation score (``validation_scores_``, early stopping, callbacks
+        monitoring ``"val_score"``): a scikit-learn scorer name such as
+        ``"neg_mean_absolute_error"`` or a callable ``scorer(estimator, X, y)``;
+        ``None`` means the estimator's ``score``.
 
     Attributes
     ----------
@@ -229,6 +235,11 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
     history_ : dict of lists
         ``loss``, ``lr`` and, with validation data, ``val_loss`` and ``val_score``.
 
+    See Also
+    --------
+    LogisticRegression : The classifier on the same network with no hidden layer.
+    sklearn_dl.neural_network.MLPRegressor : The regressor with hidden layers.
+
     Examples
     --------
     >>> import numpy as np
@@ -241,7 +252,6 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
     >>> type(model.solver_).__name__, model.n_iter_
     ('Newton', 1)
     """
-    )
 
     _parameter_constraints = {
         **NetworkRegressor._parameter_constraints,
@@ -398,7 +408,7 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
         (exact zeros among the weights), values between the elastic net.
         ``None`` is deprecated (it means 0, with a ``FutureWarning``).
     dual : bool, default=False
-        scikit-learn's dual formulation of liblinear: it solves the same
+        Liblinear's dual formulation in scikit-learn: it solves the same
         problem, so ``True`` is accepted with ``solver="liblinear"`` and the
         L2 penalty, and refused otherwise, as in scikit-learn.
     tol : float or "auto", default="auto"
@@ -442,11 +452,46 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
         Start ``fit`` from the previous solution.
     n_jobs : int or None, default=None
         No effect (deprecated in scikit-learn 1.8: a value other than None
-        gives the same ``FutureWarning``)."""
-
-    __doc__ += (
-        _TRAINING_DOC
-        + """
+        gives the same ``FutureWarning``).
+    learning_rate : str or schedule, default="constant"
+        Learning-rate schedule of the mini-batch solvers, every one of them
+        (``"adam"`` included): ``"constant"``; ``"invscaling"``,
+        ``learning_rate_init / (t + 1)^0.5`` after ``t`` samples;
+        ``"adaptive"``, a constant rate divided by 5 each time the loss (the
+        validation score with ``early_stopping``) has not improved by ``tol``
+        for more than ``n_iter_no_change`` epochs; a plateau with the rate
+        at or below 1e-6 stops training (a
+        :class:`~sklearn_dl.callbacks.ReduceLROnPlateau` callback that ``fit``
+        adds); ``"step"``, ``"exponential"``, ``"cosine"``, ``"warmup"``; or a
+        schedule object.
+    learning_rate_init : float or "auto", default="auto"
+        Initial learning rate of the mini-batch solvers. ``"auto"`` gives the
+        SGD family (``"sgd"``, ``"momentum"``, ``"nesterov"``) the step
+        ``1 / L``, with ``L = c (max_i ‖x_i‖² + fit_intercept) + alpha_l2 / n``
+        a bound on the curvature of the loss (``c`` = 1 for regression, ¼ for
+        the binary and ½ for the multinomial log loss), so that they cannot
+        diverge even on unscaled data; the adaptive solvers get 0.01.
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; ``"auto"`` means ``min(200, n_samples)``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when the
+        validation score stops improving (mini-batch solvers: the full-batch
+        ones ignore it, and with ``solver="auto"``, ``fit`` then trains by
+        mini-batches). ``partial_fit`` refuses it (raises ``ValueError``), as
+        a call holds nothing out.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without progress of at least ``tol`` before stopping.
+    shuffle : bool, default=True
+        Shuffle the samples at every epoch.
+    callbacks : list of Callback or None, default=None
+        Extra callbacks, e.g. ``EarlyStopping`` or ``ReduceLROnPlateau``.
+    scoring : str, callable or None, default=None
+        The validation score (``validation_scores_``, early stopping, callbacks
+        monitoring ``"val_score"``): a scikit-learn scorer name such as
+        ``"neg_log_loss"`` or a callable ``scorer(estimator, X, y)``; ``None``
+        means the estimator's ``score``.
 
     Attributes
     ----------
@@ -467,6 +512,11 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
     history_ : dict of lists
         ``loss``, ``lr`` and, with validation data, ``val_loss`` and ``val_score``.
 
+    See Also
+    --------
+    LinearRegression : The regressor on the same network with no hidden layer.
+    sklearn_dl.neural_network.MLPClassifier : The classifier with hidden layers.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -476,7 +526,6 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
     >>> model.coef_.shape, round(model.score(X, y), 2)
     ((3, 4), 0.97)
     """
-    )
 
     _parameter_constraints = {
         **{k: v for k, v in NetworkClassifier._parameter_constraints.items() if k != "alpha"},
@@ -547,7 +596,13 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
         self.callbacks = callbacks
         self.scoring = scoring
 
-    def fit(self, X, y, sample_weight=None, validation_data=None):
+    def fit(
+        self,
+        X: ArrayLike | sp.spmatrix | sp.sparray,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        validation_data: tuple | None = None,
+    ) -> LogisticRegression:
         """Fit the model to ``X`` and ``y``.
 
         Parameters

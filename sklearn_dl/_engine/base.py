@@ -7,13 +7,17 @@ record the fitted attributes. Subclasses differ only in their layers
 and decoded.
 """
 
+from __future__ import annotations
+
 import contextlib
 import copy
 import math
 from abc import ABCMeta, abstractmethod
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, clone
 from sklearn.callback import CallbackSupportMixin
 from sklearn.metrics import check_scoring, get_scorer_names
@@ -89,6 +93,11 @@ def is_stochastic(estimator):
         f"partial_fit needs a mini-batch solver, and solver={estimator.solver!r} trains "
         "on the whole data at once; use e.g. solver='sgd' or 'adam'."
     )
+
+
+# What a method returning the estimator it is called on returns (typing.Self
+# from Python 3.11 on).
+Self = TypeVar("Self", bound="BaseNetwork")
 
 
 class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
@@ -174,7 +183,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     # -- fit --------------------------------------------------------------------------
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, validation_data=None):
+    def fit(
+        self: Self,
+        X: ArrayLike | sp.spmatrix | sp.sparray,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        validation_data: tuple | None = None,
+    ) -> Self:
         """Fit the model to ``X`` and ``y``.
 
         Parameters
@@ -242,8 +257,12 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         return self
 
     def _continues_state(self):
-        """``partial_fit`` continues a mini-batch state built from the current settings;
-        otherwise (after ``set_params``) it starts a new one, as a warm start does."""
+        """Whether ``partial_fit`` continues the training state of the previous call.
+
+        It does when the state is a mini-batch one built from the current
+        settings; otherwise (after ``set_params``) it starts a new one, as a
+        warm start does.
+        """
         try:
             same = self._state.settings == self.get_params(deep=False)
         except ValueError:  # an array among the parameters: compare as changed

@@ -3,7 +3,11 @@
 Linear models and MLPs share these; they differ only in their hidden layers.
 """
 
+from __future__ import annotations
+
 import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
 from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
@@ -13,7 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from ..losses import BinaryCrossEntropy, CategoricalCrossEntropy, Poisson, get_loss
-from .base import BaseNetwork, is_stochastic
+from .base import BaseNetwork, Self, is_stochastic
 
 
 class NetworkClassifier(ClassifierMixin, BaseNetwork):
@@ -28,7 +32,13 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
     _single_class = False  # whether y with one class is accepted (always predicted)
 
     @available_if(is_stochastic)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(
+        self: Self,
+        X: ArrayLike | sp.spmatrix | sp.sparray,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        classes: ArrayLike | None = None,
+    ) -> Self:
         """One epoch of the mini-batch solver over ``X``, ``y``.
 
         Parameters
@@ -160,13 +170,37 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
     def out_activation_(self):
         return "softmax" if isinstance(self.loss_function_, CategoricalCrossEntropy) else "logistic"
 
-    def decision_function(self, X):
-        """Logits: shape (n_samples,) for two classes, (n_samples, n_classes) otherwise."""
+    def decision_function(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
+        """Logits: the network's outputs, before the loss's link.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Shape (n_samples,) for two classes (the logit of ``classes_[1]``),
+            (n_samples, n_classes) otherwise.
+        """
         Z = self._logits(X)
         return Z[:, 0] if self._binary else Z
 
-    def predict(self, X):
-        """Predicted class labels (an indicator matrix for multilabel ``y``)."""
+    def predict(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
+        """Predicted class labels (an indicator matrix for multilabel ``y``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Labels among ``classes_``; for multilabel ``y``, an indicator
+            matrix of 0 and 1.
+        """
         Z = self._logits(X)
         if self._is_multilabel:
             return (Z > 0).astype(int)
@@ -174,16 +208,40 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
             return self.classes_[(Z[:, 0] > 0).astype(int)]
         return self.classes_[Z.argmax(axis=1)]
 
-    def predict_proba(self, X):
-        """Class probabilities, one column per class in the order of ``classes_``."""
+    def predict_proba(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
+        """Class probabilities, one column per class in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            The probability of each class; for multilabel ``y``, of each
+            label on its own (rows then need not sum to 1).
+        """
         Z = self._logits(X)
         P = self.loss_function_.link(Z)
         if self._binary:
             return np.hstack([1 - P, P])
         return P
 
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, computed stably from the logits."""
+    def predict_log_proba(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
+        """Logarithm of :meth:`predict_proba`, computed stably from the logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            The log-probability of each class, finite even where the
+            probability rounds to 0.
+        """
         Z = self._logits(X)
         if self._is_multilabel or self._binary:
             log_p = log_expit(Z)
@@ -204,7 +262,12 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
     _y_numeric = True
 
     @available_if(is_stochastic)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(
+        self: Self,
+        X: ArrayLike | sp.spmatrix | sp.sparray,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+    ) -> Self:
         """One epoch of the mini-batch solver over ``X``, ``y``.
 
         Parameters
@@ -262,8 +325,20 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
         loss = self.loss
         return isinstance(loss, Poisson) or (isinstance(loss, str) and loss == "poisson")
 
-    def predict(self, X):
-        """Predicted targets: shape (n_samples,) for 1-D ``y`` at fit time."""
+    def predict(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
+        """Predicted targets: shape (n_samples,) for 1-D ``y`` at fit time.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The outputs through the loss's link (``exp`` for the Poisson
+            loss), in the dtype of the fitted network.
+        """
         Z = self._logits(X)
         prediction = self.loss_function_.link(Z)
         return prediction[:, 0] if self._y_ndim == 1 else prediction

@@ -7,11 +7,14 @@ index (see :mod:`._search`), and answers ``kneighbors`` and
 with the neighbours' targets.
 """
 
+from __future__ import annotations
+
 import sys
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
 from sklearn import get_config
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import DistanceMetric
@@ -400,7 +403,12 @@ class _KNeighborsBase(KNeighborsMixin, BaseEstimator):
 
     # -- searching -----------------------------------------------------------
 
-    def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
+    def kneighbors(
+        self,
+        X: ArrayLike | sp.spmatrix | sp.sparray | None = None,
+        n_neighbors: int | None = None,
+        return_distance: bool = True,
+    ) -> tuple[NDArray, NDArray] | NDArray:
         """Find the k nearest fitted samples of each query.
 
         Parameters
@@ -456,7 +464,12 @@ class _KNeighborsBase(KNeighborsMixin, BaseEstimator):
             )
         return self._index.query(X, k, n_jobs=self.n_jobs, exclude_self=X is None)
 
-    def kneighbors_graph(self, X=None, n_neighbors=None, mode="connectivity"):
+    def kneighbors_graph(
+        self,
+        X: ArrayLike | sp.spmatrix | sp.sparray | None = None,
+        n_neighbors: int | None = None,
+        mode: str = "connectivity",
+    ) -> sp.csr_array | sp.csr_matrix:
         """Sparse graph linking each query to its k nearest fitted samples.
 
         Parameters

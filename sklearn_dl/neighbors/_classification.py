@@ -1,8 +1,13 @@
 """k-nearest-neighbours classification: a weighted vote of the neighbours' labels."""
 
+from __future__ import annotations
+
 import numpy as np
-from sklearn.base import ClassifierMixin
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import DataConversionWarning
+from sklearn.neighbors import BallTree, KDTree
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -89,7 +94,11 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
         tags.classifier_tags.multi_label = True
         return tags
 
-    def fit(self, X, y):
+    def fit(
+        self,
+        X: ArrayLike | sp.spmatrix | sp.sparray | BaseEstimator | BallTree | KDTree,
+        y: ArrayLike,
+    ) -> KNeighborsClassifier:
         """Store the training samples and their labels.
 
         Parameters
@@ -115,7 +124,12 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
         return self._fit(X, y, classes=None)
 
     @available_if(_appendable)
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(
+        self,
+        X: ArrayLike | sp.spmatrix | sp.sparray,
+        y: ArrayLike,
+        classes: ArrayLike | list[ArrayLike] | None = None,
+    ) -> KNeighborsClassifier:
         """Append training samples; the first call fits.
 
         Parameters
@@ -221,7 +235,7 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
             scores.append(counts.reshape(n_queries, len(classes)))
         return scores
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike | sp.spmatrix | sp.sparray | None) -> NDArray:
         """Predict the class of each query.
 
         Parameters
@@ -250,7 +264,9 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
         ]
         return np.stack(columns, axis=1) if self.outputs_2d_ else columns[0]
 
-    def predict_proba(self, X):
+    def predict_proba(
+        self, X: ArrayLike | sp.spmatrix | sp.sparray | None
+    ) -> NDArray | list[NDArray]:
         """Class probabilities of each query: its neighbours' weighted vote.
 
         Parameters

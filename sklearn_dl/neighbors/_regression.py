@@ -1,7 +1,12 @@
 """k-nearest-neighbours regression: a weighted mean of the neighbours' targets."""
 
+from __future__ import annotations
+
 import numpy as np
-from sklearn.base import RegressorMixin
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.neighbors import BallTree, KDTree
 from sklearn.utils.metaestimators import available_if
 
 from .._validation import check_is_fitted
@@ -75,7 +80,11 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
     array([0.5])
     """
 
-    def fit(self, X, y):
+    def fit(
+        self,
+        X: ArrayLike | sp.spmatrix | sp.sparray | BaseEstimator | BallTree | KDTree,
+        y: ArrayLike,
+    ) -> KNeighborsRegressor:
         """Store the training samples and their targets.
 
         Parameters
@@ -104,7 +113,11 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
         return self
 
     @available_if(_appendable)
-    def partial_fit(self, X, y):
+    def partial_fit(
+        self,
+        X: ArrayLike | sp.spmatrix | sp.sparray,
+        y: ArrayLike,
+    ) -> KNeighborsRegressor:
         """Append training samples; the first call fits.
 
         Parameters
@@ -138,7 +151,7 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
         self._append(X)
         return self
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike | sp.spmatrix | sp.sparray | None) -> NDArray:
         """Predict the target of each query.
 
         Parameters

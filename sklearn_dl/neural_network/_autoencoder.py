@@ -15,8 +15,11 @@ Its own layers (a decoder tied to the encoder's weights, input masking, the
 L1 penalty on the code) are in :mod:`sklearn_dl.layers` with the others.
 """
 
+from __future__ import annotations
+
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
@@ -99,7 +102,16 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
     batch_size : int or "auto", default="auto"
         Mini-batch size; ``"auto"`` means ``min(200, n_samples)``.
     learning_rate : str or schedule, default="constant"
-        Learning-rate schedule of the mini-batch solvers.
+        Learning-rate schedule of the mini-batch solvers, every one of them
+        (``"adam"`` included): ``"constant"``; ``"invscaling"``,
+        ``learning_rate_init / (t + 1)^power_t`` after ``t`` samples;
+        ``"adaptive"``, a constant rate divided by 5 each time the loss (the
+        validation score with ``early_stopping``) has not improved by ``tol``
+        for more than ``n_iter_no_change`` epochs; a plateau with the rate
+        at or below 1e-6 stops training (a
+        :class:`~sklearn_dl.callbacks.ReduceLROnPlateau` callback that ``fit``
+        adds); ``"step"``, ``"exponential"``, ``"cosine"``, ``"warmup"``; or a
+        schedule object.
     learning_rate_init : float, default=1e-3
         Initial learning rate of the mini-batch solvers.
     power_t : float, default=0.5
@@ -123,7 +135,11 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         Use Nesterov's momentum with ``solver="sgd"``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and stop when the
-        validation score (the negative reconstruction error) stops improving.
+        validation score (the negative reconstruction error) stops improving
+        (mini-batch solvers: the full-batch ones ignore it, and with
+        ``solver="auto"``, ``fit`` then trains with ``"adam"``).
+        ``partial_fit`` refuses it (raises ``ValueError``), as a call holds
+        nothing out.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
@@ -138,9 +154,12 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         Extra callbacks, e.g. ``EarlyStopping`` or ``ReduceLROnPlateau``.
     scoring : str, callable or None, default=None
         The validation score (``validation_scores_``, early stopping, callbacks
-        monitoring ``"val_score"``): a scikit-learn scorer name such as
-        ``"neg_log_loss"`` or a callable ``scorer(estimator, X)``; ``None``
-        means the estimator's ``score``.
+        monitoring ``"val_score"``): a callable ``scorer(estimator, X, y)``,
+        called with the validation rows as both ``X`` and ``y`` (the input is
+        its own target); ``None`` means the estimator's ``score``, the
+        negative reconstruction error. A scorer name passes the parameter
+        check but fails in ``fit``: scikit-learn's scorers call ``predict``
+        or ``predict_proba``, which an autoencoder does not have.
 
     Attributes
     ----------
@@ -277,7 +296,12 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
     # -- fit ----------------------------------------------------------------------------
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, validation_data=None):
+    def fit(
+        self,
+        X: ArrayLike | sp.spmatrix | sp.sparray,
+        y: ArrayLike | None = None,
+        validation_data: ArrayLike | sp.spmatrix | sp.sparray | None = None,
+    ) -> Autoencoder:
         """Learn the encoder and the decoder from ``X``.
 
         Parameters
@@ -286,7 +310,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
             Training data; it is also the target.
         y : None
             Ignored.
-        validation_data : array-like of shape (n_val, n_features), default=None
+        validation_data : {array-like, sparse matrix} of shape (n_val, n_features), default=None
             Data to evaluate after every epoch (``val_loss``, ``val_score``),
             used instead of a split when ``early_stopping=True``.
 
@@ -301,7 +325,9 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         return self
 
     @available_if(is_stochastic)
-    def partial_fit(self, X, y=None):
+    def partial_fit(
+        self, X: ArrayLike | sp.spmatrix | sp.sparray, y: ArrayLike | None = None
+    ) -> Autoencoder:
         """One epoch of the mini-batch solver over ``X``.
 
         Parameters
@@ -356,10 +382,13 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         return self.output_activation_ in ("sigmoid", "logistic")
 
     def _solver_choice(self, incremental):
-        """``"auto"``: L-BFGS, unless training is by mini-batches (``partial_fit``,
+        """The solver to train with; ``"auto"`` is resolved here.
+
+        ``"auto"``: L-BFGS, unless training is by mini-batches (``partial_fit``,
         ``early_stopping``), the objective is random (``denoising`` draws new
         noise at every pass, which a line search cannot follow) or not smooth
-        (``sparsity``): then Adam."""
+        (``sparsity``): then Adam.
+        """
         if self.solver != "auto":
             return self.solver
         by_batches = incremental or self.early_stopping
@@ -428,7 +457,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
 
     # -- transform ----------------------------------------------------------------------
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
         """Encode ``X``.
 
         Parameters
@@ -444,7 +473,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         check_is_fitted(self, "network_")
         return self._run(self.encoder_, self._validate_x(X))
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> NDArray:
         """Decode codes back to the input space.
 
         Parameters
@@ -466,7 +495,9 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
             )
         return self.loss_function_.link(self._run(self.decoder_, Z))
 
-    def score(self, X, y=None):
+    def score(
+        self, X: ArrayLike | sp.spmatrix | sp.sparray, y: ArrayLike | None = None
+    ) -> float:
         """Negative mean squared reconstruction error of ``X`` (higher is better).
 
         Parameters

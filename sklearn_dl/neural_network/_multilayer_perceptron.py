@@ -32,7 +32,8 @@ _MLP_CONSTRAINTS = {
 }
 
 # scikit-learn ignores these schedule names unless solver="sgd" (adam keeps a
-# constant rate); so do we, to keep the meaning of existing code and grids.
+# constant rate); so does our "adam", to keep the meaning of existing code and
+# grids. The other mini-batch solvers, which scikit-learn lacks, apply them.
 _SGD_ONLY_SCHEDULES = ("invscaling", "adaptive")
 
 
@@ -148,10 +149,18 @@ def _assign(arrays, values, name):
         array[...] = value
 
 
-_PARAMETERS_DOC = """
+class MLPClassifier(_BaseMLP, NetworkClassifier):
+    """Multi-layer perceptron classifier, a drop-in for scikit-learn's ``MLPClassifier``.
+
+    Minimises ``(Σ s_i log_loss(y_i, f(x_i)) + alpha R(W)) / Σ s_i``: a
+    sigmoid output for two classes and per label for multilabel ``y``
+    (indicator matrix), a softmax for more classes.
+
+    Parameters
+    ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
-        Width of each hidden layer. ``()`` gives no hidden layer: the linear
-        (regressor) or logistic (classifier) model.
+        Width of each hidden layer. ``()`` gives no hidden layer: the logistic
+        model.
     activation : str, Activation or list, default="relu"
         Nonlinearity of the hidden layers: ``"identity"``, ``"logistic"``,
         ``"tanh"``, ``"relu"`` (scikit-learn's), ``"leaky_relu"``, ``"elu"``,
@@ -169,16 +178,24 @@ _PARAMETERS_DOC = """
         ``(Σ s_i loss_i + alpha R(W)) / Σ s_i`` whatever the solver and the
         batch size: with ``R = ½‖W‖²`` it is scikit-learn's documented "L2
         term divided by the sample size". (scikit-learn's mini-batch solvers
-        divide it by the batch size instead, which regularises more.)
+        divide it by the batch size instead, which regularises more).
     batch_size : int or "auto", default="auto"
         Mini-batch size; ``"auto"`` means ``min(200, n_samples)``.
     learning_rate : str or schedule, default="constant"
-        Learning-rate schedule: ``"constant"``, ``"invscaling"`` (uses
-        ``power_t``), ``"adaptive"`` (divide by 5 on each plateau), as in
-        scikit-learn, where these apply to ``solver="sgd"`` only and ``"adam"``
-        keeps a constant rate (so here too); ``"step"``, ``"exponential"``,
-        ``"cosine"``, ``"warmup"`` or a schedule object apply to every
-        mini-batch solver.
+        Learning-rate schedule of the mini-batch solvers (full-batch solvers
+        have none): ``"constant"``; ``"invscaling"``,
+        ``learning_rate_init / (t + 1)^power_t`` after ``t`` samples;
+        ``"adaptive"``, a constant rate divided by 5 each time the loss (the
+        validation score with ``early_stopping``) has not improved by ``tol``
+        for more than ``n_iter_no_change`` epochs; a plateau with the rate
+        at or below 1e-6 stops training (a
+        :class:`~sklearn_dl.callbacks.ReduceLROnPlateau` callback that ``fit``
+        adds); ``"step"``, ``"exponential"``, ``"cosine"``, ``"warmup"``; or a
+        schedule object. scikit-learn applies ``"invscaling"`` and
+        ``"adaptive"`` only with ``solver="sgd"``, and ``"adam"`` keeps a
+        constant rate; here too ``solver="adam"`` keeps a constant rate with
+        them, while the other mini-batch solvers (and optimizer objects,
+        ``Adam()`` included) apply them.
     learning_rate_init : float, default=0.001
         Initial learning rate of the mini-batch solvers.
     power_t : float, default=0.5
@@ -206,7 +223,9 @@ _PARAMETERS_DOC = """
         Hold out ``validation_fraction`` of the data (stratified for
         single-label classification), stop when the validation score has not
         improved by ``tol`` for ``n_iter_no_change`` epochs, and restore the
-        best weights. Mini-batch solvers; ignored by ``partial_fit``.
+        best weights. Mini-batch solvers only: the full-batch solvers ignore
+        it, and ``partial_fit`` refuses it (raises ``ValueError``), as a call
+        holds nothing out.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -231,11 +250,15 @@ _PARAMETERS_DOC = """
         Initial weights: ``"glorot"``, ``"he"``, ``"lecun"`` (uniform; also
         ``"*_normal"``), an initializer object, or ``"auto"``, scikit-learn's
         scale (Glorot uniform; ``sqrt(2 / (fan_in + fan_out))`` bounds for the
-        logistic activation). Biases start at zero.
+        logistic activation). Biases start at zero, except with ``"auto"``,
+        which draws them from the same uniform distribution as the weights,
+        as scikit-learn does.
     penalty : {"l2", "l1", "elasticnet"}, Penalty or None, default="l2"
         The regulariser ``R(W)`` of the weights (never the biases).
     l1_ratio : float, default=0.5
         Share of the L1 term for ``penalty="elasticnet"``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights multiplying the sample weights of each class (single-label ``y``).
     callbacks : list of Callback or None, default=None
         Extra callbacks, e.g. ``EarlyStopping(monitor="val_loss", patience=5)``
         or ``ReduceLROnPlateau()``; cloned at every ``fit``.
@@ -243,9 +266,12 @@ _PARAMETERS_DOC = """
         The validation score (``validation_scores_``, early stopping, callbacks
         monitoring ``"val_score"``): a scikit-learn scorer name such as
         ``"neg_log_loss"`` or a callable ``scorer(estimator, X, y)``; ``None``
-        means the estimator's ``score``."""
+        means the estimator's ``score``.
 
-_ATTRIBUTES_DOC = """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (column indices for multilabel ``y``).
     loss_ : float
         Objective at the last epoch (or iteration).
     best_loss_ : float or None
@@ -277,31 +303,7 @@ _ATTRIBUTES_DOC = """
         Output nonlinearity, owned by the loss.
     history_ : dict of lists
         ``loss`` and ``lr`` per epoch and, with validation data, ``val_loss``
-        and ``val_score``."""
-
-
-class MLPClassifier(_BaseMLP, NetworkClassifier):
-    """Multi-layer perceptron classifier, a drop-in for scikit-learn's ``MLPClassifier``.
-
-    Minimises ``(Σ s_i log_loss(y_i, f(x_i)) + alpha R(W)) / Σ s_i``: a
-    sigmoid output for two classes and per label for multilabel ``y``
-    (indicator matrix), a softmax for more classes.
-
-    Parameters
-    ----------"""
-
-    __doc__ += (
-        _PARAMETERS_DOC
-        + """
-    class_weight : dict, "balanced" or None, default=None
-        Weights multiplying the sample weights of each class (single-label ``y``).
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels (column indices for multilabel ``y``)."""
-        + _ATTRIBUTES_DOC
-        + """
+        and ``val_score``.
 
     See Also
     --------
@@ -319,7 +321,6 @@ class MLPClassifier(_BaseMLP, NetworkClassifier):
     >>> bool(clf.score(X, y) > 0.95), len(clf.history_["loss"]) == clf.n_iter_
     (True, True)
     """
-    )
 
     _parameter_constraints = {
         **NetworkClassifier._parameter_constraints,
@@ -411,16 +412,148 @@ class MLPRegressor(_BaseMLP, NetworkRegressor):
 default="squared_error"
         ``½ r²`` (scikit-learn's), the Poisson deviance with a log link
         (scikit-learn's), ``|r|``, or Huber's loss with ``delta=1``; a loss
-        object such as ``Huber(delta=0.5)`` sets its own parameters."""
-
-    __doc__ += (
-        _PARAMETERS_DOC
-        + """
+        object such as ``Huber(delta=0.5)`` sets its own parameters.
+    hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
+        Width of each hidden layer. ``()`` gives no hidden layer: the linear
+        model.
+    activation : str, Activation or list, default="relu"
+        Nonlinearity of the hidden layers: ``"identity"``, ``"logistic"``,
+        ``"tanh"``, ``"relu"`` (scikit-learn's), ``"leaky_relu"``, ``"elu"``,
+        ``"selu"``, ``"gelu"``, ``"softplus"``, ``"swish"``, an
+        :class:`~sklearn_dl.activations.Activation` object, or a list with one
+        per hidden layer.
+    solver : str or optimizer, default="adam"
+        ``"adam"``, ``"sgd"`` (with ``momentum`` and ``nesterovs_momentum``),
+        ``"lbfgs"`` as in scikit-learn; also ``"momentum"``, ``"nesterov"``,
+        ``"adagrad"``, ``"adadelta"``, ``"rmsprop"``, ``"adamw"`` (mini-batch),
+        ``"cg"``, ``"newton-cg"`` (full batch), or an optimizer object such as
+        ``RMSProp(rho=0.95)``, whose own settings then apply.
+    alpha : float, default=0.0001
+        Strength of the penalty. The objective is
+        ``(Σ s_i loss_i + alpha R(W)) / Σ s_i`` whatever the solver and the
+        batch size: with ``R = ½‖W‖²`` it is scikit-learn's documented "L2
+        term divided by the sample size". (scikit-learn's mini-batch solvers
+        divide it by the batch size instead, which regularises more).
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; ``"auto"`` means ``min(200, n_samples)``.
+    learning_rate : str or schedule, default="constant"
+        Learning-rate schedule of the mini-batch solvers (full-batch solvers
+        have none): ``"constant"``; ``"invscaling"``,
+        ``learning_rate_init / (t + 1)^power_t`` after ``t`` samples;
+        ``"adaptive"``, a constant rate divided by 5 each time the loss (the
+        validation score with ``early_stopping``) has not improved by ``tol``
+        for more than ``n_iter_no_change`` epochs; a plateau with the rate
+        at or below 1e-6 stops training (a
+        :class:`~sklearn_dl.callbacks.ReduceLROnPlateau` callback that ``fit``
+        adds); ``"step"``, ``"exponential"``, ``"cosine"``, ``"warmup"``; or a
+        schedule object. scikit-learn applies ``"invscaling"`` and
+        ``"adaptive"`` only with ``solver="sgd"``, and ``"adam"`` keeps a
+        constant rate; here too ``solver="adam"`` keeps a constant rate with
+        them, while the other mini-batch solvers (and optimizer objects,
+        ``Adam()`` included) apply them.
+    learning_rate_init : float, default=0.001
+        Initial learning rate of the mini-batch solvers.
+    power_t : float, default=0.5
+        Exponent of ``learning_rate="invscaling"``.
+    max_iter : int, default=200
+        Epochs (mini-batch solvers) or iterations (full-batch solvers).
+    shuffle : bool, default=True
+        Shuffle the samples at every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seed for the initial weights, shuffling, the validation split, dropout
+        and noise.
+    tol : float, default=1e-4
+        Mini-batch: the smallest decrease of the loss (or increase of the
+        validation score with ``early_stopping``) that counts as progress.
+        Full batch: the gradient tolerance.
+    verbose : bool, default=False
+        Print the loss after every epoch.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution.
+    momentum : float, default=0.9
+        Momentum of ``solver="sgd"`` (and ``"momentum"``, ``"nesterov"``).
+    nesterovs_momentum : bool, default=True
+        Nesterov's form for ``solver="sgd"``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop when the validation
+        score has not improved by ``tol`` for ``n_iter_no_change`` epochs, and
+        restore the best weights. Mini-batch solvers only: the full-batch
+        solvers ignore it, and ``partial_fit`` refuses it (raises
+        ``ValueError``), as a call holds nothing out.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Moment decays of ``solver="adam"`` (and ``"adamw"``).
+    epsilon : float, default=1e-8
+        Stability constant of ``solver="adam"`` (and ``"adamw"``).
+    n_iter_no_change : int, default=10
+        Epochs without progress of at least ``tol`` before stopping.
+    max_fun : int, default=15000
+        Budget of loss evaluations of the full-batch solvers.
+    dropout : float or list of float, default=0.0
+        Probability of dropping each hidden unit while training; one rate, or
+        one per hidden layer.
+    gaussian_noise : float or (float, float), default=0.0
+        Standard deviation of Gaussian noise added while training to the
+        inputs, or a pair ``(input std, hidden std)`` to also add noise after
+        every hidden layer.
+    batch_norm : bool, default=False
+        Batch-normalise every hidden layer before its activation; running
+        statistics are used at predict time.
+    weight_init : str or Initializer, default="auto"
+        Initial weights: ``"glorot"``, ``"he"``, ``"lecun"`` (uniform; also
+        ``"*_normal"``), an initializer object, or ``"auto"``, scikit-learn's
+        scale (Glorot uniform; ``sqrt(2 / (fan_in + fan_out))`` bounds for the
+        logistic activation). Biases start at zero, except with ``"auto"``,
+        which draws them from the same uniform distribution as the weights,
+        as scikit-learn does.
+    penalty : {"l2", "l1", "elasticnet"}, Penalty or None, default="l2"
+        The regulariser ``R(W)`` of the weights (never the biases).
+    l1_ratio : float, default=0.5
+        Share of the L1 term for ``penalty="elasticnet"``.
+    callbacks : list of Callback or None, default=None
+        Extra callbacks, e.g. ``EarlyStopping(monitor="val_loss", patience=5)``
+        or ``ReduceLROnPlateau()``; cloned at every ``fit``.
+    scoring : str, callable or None, default=None
+        The validation score (``validation_scores_``, early stopping, callbacks
+        monitoring ``"val_score"``): a scikit-learn scorer name such as
+        ``"neg_mean_absolute_error"`` or a callable ``scorer(estimator, X, y)``;
+        ``None`` means the estimator's ``score``.
 
     Attributes
-    ----------"""
-        + _ATTRIBUTES_DOC
-        + """
+    ----------
+    loss_ : float
+        Objective at the last epoch (or iteration).
+    best_loss_ : float or None
+        Smallest objective reached; ``None`` with ``early_stopping``.
+    loss_curve_ : list of float
+        Objective after each epoch (or iteration).
+    validation_scores_ : list of float or None
+        Validation score after each epoch with ``early_stopping`` (or
+        ``validation_data``), else ``None``.
+    best_validation_score_ : float or None
+        Best validation score, or ``None``.
+    t_ : int
+        Training samples seen by the solver.
+    coefs_ : list of ndarray of shape (n_in, n_out)
+        Weight matrix of each layer (views: writing into them changes the model).
+    intercepts_ : list of ndarray of shape (n_out,)
+        Bias vector of each layer.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
+    n_iter_ : int
+        Epochs (or iterations) run.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of outputs.
+    out_activation_ : str
+        Output nonlinearity, owned by the loss.
+    history_ : dict of lists
+        ``loss`` and ``lr`` per epoch and, with validation data, ``val_loss``
+        and ``val_score``.
 
     See Also
     --------
@@ -445,7 +578,6 @@ default="squared_error"
     >>> bool(reg.score(X, y) > 0.99)
     True
     """
-    )
 
     _parameter_constraints = {
         **NetworkRegressor._parameter_constraints,
