@@ -234,6 +234,12 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
         Objective after each iteration or epoch.
     history_ : dict of lists
         ``loss``, ``lr`` and, with validation data, ``val_loss`` and ``val_score``.
+    solver_ : Optimizer
+        The fitted optimizer, with its slots (the method a name stands for).
+    callbacks_ : list of Callback
+        The fitted callbacks: the user's (cloned), then those that
+        ``early_stopping``, ``learning_rate="adaptive"`` and ``verbose`` build;
+        e.g. the early-stopping callback's ``stopped_epoch_``.
 
     See Also
     --------
@@ -511,6 +517,12 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
         Objective after each iteration or epoch.
     history_ : dict of lists
         ``loss``, ``lr`` and, with validation data, ``val_loss`` and ``val_score``.
+    solver_ : Optimizer
+        The fitted optimizer, with its slots (the method a name stands for).
+    callbacks_ : list of Callback
+        The fitted callbacks: the user's (cloned), then those that
+        ``early_stopping``, ``learning_rate="adaptive"`` and ``verbose`` build;
+        e.g. the early-stopping callback's ``stopped_epoch_``.
 
     See Also
     --------

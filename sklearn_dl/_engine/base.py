@@ -272,9 +272,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     def _new_state(self, X, sample_weight, incremental, rng, first):
         """A fresh optimizer, schedule and callbacks; a warm start keeps ``t`` and the history."""
         solver = self._solver_choice(incremental)
-        if isinstance(solver, str):
-            solver = OPTIMIZERS[solver](**self._solver_settings().get(solver, {}))
-        solver = get_optimizer(solver)
+        if isinstance(solver, str):  # built from settings: checked, no copy to make
+            solver = checked(OPTIMIZERS[solver](**self._solver_settings().get(solver, {})))
+        else:
+            solver = get_optimizer(solver)  # the user's object: cloned and checked
         schedule = self._schedule()
         schedule.start(self._initial_learning_rate(X, sample_weight, solver), self.max_iter)
         kept = {} if first else {"t": self._state.t, "history": self._state.history}

@@ -62,7 +62,6 @@ class Data:
             yield self.rows(batch)
 
 
-
 def batches(n_samples, batch_size):
     """Slices that cover ``range(n_samples)`` in steps of ``batch_size``."""
     for start in range(0, n_samples, batch_size):

@@ -522,4 +522,3 @@ def _check_n_neighbors(k):
         raise ValueError(f"Expected n_neighbors > 0. Got {k}. {rule}")
     if not isinstance(k, Integral) or isinstance(k, bool):
         raise TypeError(f"n_neighbors does not take {type(k)} value, enter integer value. {rule}")
-

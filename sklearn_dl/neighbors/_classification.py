@@ -292,4 +292,3 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
         check_is_fitted(self)
         probas = [score / score.sum(axis=1, keepdims=True) for score in self._scores(X)]
         return probas if self.outputs_2d_ else probas[0]
-

@@ -152,14 +152,13 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         Distribution of the initial weights.
     callbacks : list of Callback or None, default=None
         Extra callbacks, e.g. ``EarlyStopping`` or ``ReduceLROnPlateau``.
-    scoring : str, callable or None, default=None
+    scoring : callable or None, default=None
         The validation score (``validation_scores_``, early stopping, callbacks
         monitoring ``"val_score"``): a callable ``scorer(estimator, X, y)``,
         called with the validation rows as both ``X`` and ``y`` (the input is
         its own target); ``None`` means the estimator's ``score``, the
-        negative reconstruction error. A scorer name passes the parameter
-        check but fails in ``fit``: scikit-learn's scorers call ``predict``
-        or ``predict_proba``, which an autoencoder does not have.
+        negative reconstruction error. (scikit-learn's scorer names need
+        ``predict`` or ``predict_proba``, which an autoencoder does not have.)
 
     Attributes
     ----------
@@ -182,6 +181,8 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         Objective after each epoch.
     history_ : dict of lists
         ``loss``, ``lr`` and, with validation data, ``val_loss`` and ``val_score``.
+    callbacks_ : list of Callback
+        The fitted callbacks: the user's (cloned), then those the flags build.
     network_ : Network
         The whole network, corruption and code penalty included.
     n_features_in_ : int
@@ -211,6 +212,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
     _parameter_constraints = {
         **TRAINING_CONSTRAINTS,
         **SHARED_CONSTRAINTS,
+        "scoring": [callable, None],  # scikit-learn's named scorers need predict
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "code_activation": [StrOptions(set(ACTIVATIONS)), Activation],
         "output_activation": [StrOptions({"auto", "identity", "sigmoid", "logistic"})],
@@ -495,9 +497,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
             )
         return self.loss_function_.link(self._run(self.decoder_, Z))
 
-    def score(
-        self, X: ArrayLike | sp.spmatrix | sp.sparray, y: ArrayLike | None = None
-    ) -> float:
+    def score(self, X: ArrayLike | sp.spmatrix | sp.sparray, y: ArrayLike | None = None) -> float:
         """Negative mean squared reconstruction error of ``X`` (higher is better).
 
         Parameters

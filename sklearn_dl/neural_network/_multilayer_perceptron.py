@@ -304,6 +304,12 @@ class MLPClassifier(_BaseMLP, NetworkClassifier):
     history_ : dict of lists
         ``loss`` and ``lr`` per epoch and, with validation data, ``val_loss``
         and ``val_score``.
+    solver_ : Optimizer
+        The fitted optimizer, with its slots (the method a name stands for).
+    callbacks_ : list of Callback
+        The fitted callbacks: the user's (cloned), then those that
+        ``early_stopping``, ``learning_rate="adaptive"`` and ``verbose`` build;
+        e.g. the early-stopping callback's ``stopped_epoch_``.
 
     See Also
     --------
@@ -554,6 +560,12 @@ default="squared_error"
     history_ : dict of lists
         ``loss`` and ``lr`` per epoch and, with validation data, ``val_loss``
         and ``val_score``.
+    solver_ : Optimizer
+        The fitted optimizer, with its slots (the method a name stands for).
+    callbacks_ : list of Callback
+        The fitted callbacks: the user's (cloned), then those that
+        ``early_stopping``, ``learning_rate="adaptive"`` and ``verbose`` build;
+        e.g. the early-stopping callback's ``stopped_epoch_``.
 
     See Also
     --------
