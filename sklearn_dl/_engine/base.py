@@ -280,7 +280,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         schedule.start(self._initial_learning_rate(X, sample_weight, solver), self.max_iter)
         kept = {} if first else {"t": self._state.t, "history": self._state.history}
         callbacks = self._make_callbacks(solver)
-        settings = self.get_params(deep=False)
+        # Only a mini-batch state is ever continued, so only it needs the settings.
+        settings = {} if solver.full_batch else self.get_params(deep=False)
         return TrainingState(solver, schedule, callbacks, rng, settings=settings, **kept)
 
     @contextlib.contextmanager
