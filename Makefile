@@ -17,13 +17,13 @@ $(VENV)/.installed-%: pyproject.toml | $(PY)
 	touch $@
 
 # ARGS passes options through, e.g. make compare ARGS="--quick -e mlp_classifier".
-compare: $(VENV)/.installed-plot
+compare: $(VENV)/.installed-plot,fast
 	$(PY) -m sklearn_dl.compare $(ARGS)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test,fast
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
-bench: $(VENV)/.installed-bench
+bench: $(VENV)/.installed-bench,fast
 	$(PY) -m benchmarks.run $(ARGS)
 
 docs: $(VENV)/.installed-docs

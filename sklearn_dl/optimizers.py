@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 from scipy.optimize import OptimizeResult, minimize, nnls
 from scipy.sparse.linalg import LinearOperator, lsqr
 
+from . import _kernels
 from ._parts import Part, Scratch, resolve
 from ._validation import Integral, Interval, Real
 
@@ -138,6 +139,10 @@ class SGD(Optimizer):
             params -= lr_g
             return lr
         v = self.velocity_
+        if _kernels.enabled_for(params) and _kernels.call(
+            "momentum_step", params, grads, v, *_cast(params, lr, mu), self.nesterov
+        ):
+            return lr / (1.0 - mu)
         v *= mu
         v -= lr_g
         if self.nesterov:
@@ -382,6 +387,10 @@ class Adam(Optimizer):
         self.v_ = np.zeros_like(params)
 
     def step(self, params, grads, lr):
+        if _kernels.enabled_for(params):
+            size = self._kernel_step(params, grads, lr, 0.0)
+            if size is not None:
+                return size
         b1, b2 = self.beta_1, self.beta_2
         size, work = self._scratch(params)
         self.t_ += 1
@@ -396,6 +405,20 @@ class Adam(Optimizer):
         v *= b2
         v += np.multiply(grads, grads, out=work)
         return _scaled_step(params, m, v, lr_t / root, self.epsilon / root, size, work)
+
+    def _kernel_step(self, params, grads, lr, weight_decay):
+        """The step above (and AdamW's decay) in one fused pass; None if the kernel fails."""
+        b1, b2, t = self.beta_1, self.beta_2, self.t_ + 1
+        lr_t = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+        root = math.sqrt(1 - b2)
+        size, _ = self._scratch(params)
+        scalars = _cast(params, b1, 1 - b1, b2, lr_t / root, self.epsilon / root)
+        decay = _cast(params, lr * weight_decay)
+        arrays = (params, grads, self.m_, self.v_, size)
+        if not _kernels.call("adam_step", *arrays, *scalars, *decay, self.n_weights_):
+            return None
+        self.t_ = t
+        return size
 
 
 class AdamW(Adam):
@@ -433,11 +456,20 @@ class AdamW(Adam):
         self.weight_decay = weight_decay
 
     def step(self, params, grads, lr):
+        if _kernels.enabled_for(params):
+            size = self._kernel_step(params, grads, lr, self.weight_decay)
+            if size is not None:
+                return size
         weights = params[: self.n_weights_]
         decay = weights * (lr * self.weight_decay)
         size = super().step(params, grads, lr)
         weights -= decay
         return size
+
+
+def _cast(params, *scalars):
+    """``scalars`` in the dtype of ``params``, as numpy casts Python floats against it."""
+    return [params.dtype.type(x) for x in scalars]
 
 
 def _scaled_step(params, direction, second_moment, lr, epsilon, size, work):

@@ -1,0 +1,117 @@
+"""Optional fused kernels (numba); the numpy code beside each hook is the reference.
+
+A kernel replaces a handful of numpy passes over the same arrays by one
+compiled loop. Kernels are serial (``nogil=True``, no threads of their own,
+so they never fight BLAS for the cores), compile lazily on first use, and are
+cached on disk (``cache=True``). They run only where the work is large
+enough to repay a call (:data:`MIN_SIZE` entries), and only when numba
+imports and compiles: otherwise, or when switched off, everything runs in
+numpy, logging why at debug level only.
+
+Switch them off with the environment variable ``SKLEARN_DL_KERNELS=0``, for
+the whole process, or with :func:`use_kernels` for a block of code.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sklearn_dl import _kernels
+>>> with _kernels.use_kernels(False):
+...     _kernels.enabled_for(np.zeros(1 << 20))
+False
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import os
+from collections.abc import Iterator
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+# Below this many entries the numpy passes cost about as much as one kernel
+# call (a dispatch of a few microseconds); measured on Adam and momentum steps.
+MIN_SIZE = 1 << 12
+
+_state = {"enabled": os.environ.get("SKLEARN_DL_KERNELS", "1").strip() not in {"0", ""}}
+_module = {}  # the compiled module once loaded, or None once it failed
+
+
+def enabled() -> bool:
+    """Whether kernels are switched on (numba may still be missing)."""
+    return _state["enabled"]
+
+
+@contextlib.contextmanager
+def use_kernels(on: bool = True) -> Iterator[None]:
+    """Switch kernels on or off inside a ``with`` block; restore the setting after.
+
+    Parameters
+    ----------
+    on : bool, default=True
+        Whether the block may use kernels.
+
+    Yields
+    ------
+    None
+        The block runs with the setting.
+
+    Examples
+    --------
+    >>> from sklearn_dl import _kernels
+    >>> with _kernels.use_kernels(False):
+    ...     _kernels.enabled()
+    False
+    """
+    previous = _state["enabled"]
+    _state["enabled"] = bool(on)
+    try:
+        yield
+    finally:
+        _state["enabled"] = previous
+
+
+def available() -> bool:
+    """Whether numba imports (tried once per process)."""
+    return _load() is not None
+
+
+def _load():
+    """The kernel module, or None when numba cannot be imported."""
+    if "module" not in _module:
+        try:
+            module = importlib.import_module(f"{__name__}._numba")
+        except Exception as error:  # numba refusing its numpy raises ImportError or others
+            logger.debug("sklearn_dl kernels off: numba did not import (%r)", error)
+            module = None
+        _module["module"] = module
+    return _module["module"]
+
+
+def enabled_for(params: np.ndarray) -> bool:
+    """Whether a kernel should update ``params``: switched on, large enough, numba present."""
+    return (
+        _state["enabled"]
+        and params.size >= MIN_SIZE
+        and params.dtype in (np.float32, np.float64)
+        and params.flags.c_contiguous
+        and _load() is not None
+    )
+
+
+def call(name: str, *args) -> bool:
+    """Run the kernel ``name`` on ``args``; False (and numpy from then on) if it fails.
+
+    A kernel that fails to compile is switched off for the process, so that
+    the caller's numpy code runs instead and keeps running.
+    """
+    try:
+        getattr(_module["module"], name)(*args)
+        return True
+    except Exception as error:
+        logger.debug("sklearn_dl kernels off: %s failed (%r)", name, error)
+        _module["module"] = None
+        return False

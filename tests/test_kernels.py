@@ -1,0 +1,137 @@
+"""The fused kernels against their numpy references, and the switch around them."""
+
+import logging
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+from sklearn_dl import _kernels
+from sklearn_dl.neural_network import MLPClassifier
+from sklearn_dl.optimizers import SGD, Adam, AdamW
+
+pytestmark = [
+    pytest.mark.skipif(not _kernels.available(), reason="numba is not installed"),
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+]
+
+TOLERANCE = {np.float64: 1e-12, np.float32: 1e-5}
+OPTIMIZERS = [
+    Adam(),
+    AdamW(weight_decay=0.1),
+    SGD(momentum=0.9),
+    SGD(momentum=0.5, nesterov=True),
+]
+
+
+def _run(optimizer, params, grads, kernels):
+    """Every step's parameters and returned step size, with or without kernels."""
+    params = params.copy()
+    optimizer.init(params, n_weights=len(params) // 2)
+    trace = []
+    with _kernels.use_kernels(kernels):
+        for g in grads:
+            size = optimizer.step(params, g, 0.01)
+            trace.append((params.copy(), np.array(size, dtype=params.dtype, copy=True)))
+    return trace
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=repr)
+def test_kernel_step_agrees_with_numpy(optimizer, dtype):
+    rng = np.random.default_rng(0)
+    n = _kernels.MIN_SIZE + 37  # not a multiple of any vector width
+    params = rng.standard_normal(n).astype(dtype)
+    grads = [rng.standard_normal(n).astype(dtype) for _ in range(5)]
+    assert _kernels.enabled_for(params)
+    fused = _run(optimizer, params, grads, kernels=True)
+    reference = _run(optimizer, params, grads, kernels=False)
+    before = params
+    for (p, size), (p_ref, size_ref) in zip(fused, reference, strict=True):
+        assert p.dtype == dtype and size.dtype == dtype
+        # Per step: the change in the parameters agrees to the dtype's tolerance.
+        scale = np.abs(p_ref - before).max()
+        np.testing.assert_allclose(
+            p - before, p_ref - before, rtol=0, atol=TOLERANCE[dtype] * scale
+        )
+        np.testing.assert_allclose(size, size_ref, rtol=TOLERANCE[dtype])
+        before = p_ref
+
+
+def test_adam_slots_agree_with_numpy():
+    rng = np.random.default_rng(1)
+    params = rng.standard_normal(_kernels.MIN_SIZE)
+    grads = rng.standard_normal(params.size)
+    fused, reference = Adam(), Adam()
+    for optimizer, kernels in [(fused, True), (reference, False)]:
+        optimizer.init(params.copy(), n_weights=params.size)
+        with _kernels.use_kernels(kernels):
+            optimizer.step(params.copy(), grads, 0.1)
+    assert fused.t_ == reference.t_ == 1
+    np.testing.assert_allclose(fused.m_, reference.m_, rtol=1e-12)
+    np.testing.assert_allclose(fused.v_, reference.v_, rtol=1e-12)
+
+
+def test_small_arrays_stay_in_numpy():
+    assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE - 1))
+    assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE, dtype=np.int64))
+    with _kernels.use_kernels(False):
+        assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE))
+
+
+def _fit(kernels, dtype=np.float64):
+    X, y = make_classification(n_samples=200, n_features=48, random_state=0)
+    model = MLPClassifier(
+        hidden_layer_sizes=(96,), solver="adam", max_iter=5, batch_size=50, random_state=0
+    )
+    with _kernels.use_kernels(kernels):
+        return model.fit(X.astype(dtype), y)
+
+
+def test_fit_with_kernels_is_reproducible_and_agrees():
+    first, second = _fit(True), _fit(True)
+    n_params = sum(a.size for a in first.coefs_ + first.intercepts_)
+    assert _kernels.enabled_for(np.zeros(n_params))  # the fit used the kernel
+    for a, b in zip(
+        first.coefs_ + first.intercepts_, second.coefs_ + second.intercepts_, strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+    reference = _fit(False)
+    for a, b in zip(
+        first.coefs_ + first.intercepts_, reference.coefs_ + reference.intercepts_, strict=True
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_numba_import_failure_falls_back_silently(monkeypatch, caplog):
+    monkeypatch.setattr(_kernels, "_module", {})
+    monkeypatch.setitem(__import__("sys").modules, "sklearn_dl._kernels._numba", None)
+    params = np.zeros(_kernels.MIN_SIZE)
+    with caplog.at_level(logging.DEBUG, logger="sklearn_dl._kernels"):
+        assert not _kernels.enabled_for(params)
+        assert not _kernels.available()
+    assert all(record.levelno == logging.DEBUG for record in caplog.records)
+    assert "did not import" in caplog.text
+    reference = _fit(False)
+    fitted = _fit(True)
+    for a, b in zip(fitted.coefs_, reference.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_kernel_failure_falls_back_to_numpy(monkeypatch):
+    class Broken:
+        def adam_step(self, *args):
+            raise RuntimeError("no compiler")
+
+    monkeypatch.setattr(_kernels, "_module", {"module": Broken()})
+    rng = np.random.default_rng(2)
+    params = rng.standard_normal(_kernels.MIN_SIZE)
+    grads = rng.standard_normal(params.size)
+    fused, reference = params.copy(), params.copy()
+    for p in (fused, reference):
+        optimizer = Adam()
+        optimizer.init(p, n_weights=p.size)
+        with _kernels.use_kernels(p is fused):
+            optimizer.step(p, grads, 0.1)
+    np.testing.assert_array_equal(fused, reference)
+    assert _kernels._module["module"] is None
