@@ -1,10 +1,12 @@
 """The fused kernels against their numpy references, and the switch around them."""
 
 import logging
+import warnings
 
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_dl import _kernels
 from sklearn_dl.neural_network import MLPClassifier
@@ -84,8 +86,24 @@ def _fit(kernels, dtype=np.float64):
     model = MLPClassifier(
         hidden_layer_sizes=(96,), solver="adam", max_iter=5, batch_size=50, random_state=0
     )
+    _kernels.available()  # load numba where it can be: then every fit large enough uses it
     with _kernels.use_kernels(kernels):
         return model.fit(X.astype(dtype), y)
+
+
+def test_only_fits_worth_it_load_numba(monkeypatch):
+    loads = []
+    monkeypatch.setattr(_kernels, "_module", {})  # not loaded yet in this process
+    monkeypatch.setattr(_kernels, "_load", lambda: loads.append(1))
+    X, y = make_classification(n_samples=200, n_features=48, random_state=0)
+    model = MLPClassifier(hidden_layer_sizes=(96,), max_iter=2, batch_size=50, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)  # 8 steps × 4,800 parameters: far below WORTH_LOADING
+        assert not loads
+        monkeypatch.setattr(_kernels, "WORTH_LOADING", 8 * 4800)
+        model.fit(X, y)
+    assert loads
 
 
 def test_fit_with_kernels_is_reproducible_and_agrees():

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .. import _kernels
 from .._threads import quiet_other_blas, training_threads
 from .data import batches
 from .objective import FullBatch, Objective
@@ -97,7 +98,10 @@ class Trainer:
                 if self.state.solver.full_batch:
                     converged = self._run_full_batch(train, validation)
                 else:
-                    converged = self._run_epochs(train, validation, epochs or self.max_iter)
+                    epochs = epochs or self.max_iter
+                    steps = epochs * -(-train.n_samples // self.batch_size)
+                    with _kernels.for_work(steps * self.params.size):
+                        converged = self._run_epochs(train, validation, epochs)
             finally:
                 self.network.release()
         for callback in self.callbacks:

@@ -26,6 +26,7 @@ import contextlib
 import importlib
 import logging
 import os
+import threading
 from collections.abc import Iterator
 
 import numpy as np
@@ -36,8 +37,40 @@ logger = logging.getLogger(__name__)
 # call (a dispatch of a few microseconds); measured on Adam and momentum steps.
 MIN_SIZE = 1 << 12
 
+# Loading numba and the cached kernels takes about a second the first time in
+# a process, and a kernel saves about 1.4 ns per parameter per step: a fit
+# loads them only when its steps × parameters reach this (a few seconds of work).
+WORTH_LOADING = 10**9
+
 _state = {"enabled": os.environ.get("SKLEARN_DL_KERNELS", "1").strip() not in {"0", ""}}
 _module = {}  # the compiled module once loaded, or None once it failed
+_fit = threading.local()  # whether the fit running on this thread wants kernels
+
+
+@contextlib.contextmanager
+def for_work(size: float) -> Iterator[None]:
+    """Let the steps inside the block use kernels only if ``size`` repays loading them.
+
+    ``size`` is the work ahead, steps × parameters. Kernels already loaded in
+    this process are always worth using; outside such a block (a step called
+    directly) only the switch and the size of the arrays decide.
+
+    Parameters
+    ----------
+    size : float
+        Steps × parameters of the fit about to run.
+
+    Yields
+    ------
+    None
+        The block runs with the decision.
+    """
+    previous = getattr(_fit, "wanted", True)
+    _fit.wanted = size >= WORTH_LOADING or _module.get("module") is not None
+    try:
+        yield
+    finally:
+        _fit.wanted = previous
 
 
 def enabled() -> bool:
@@ -95,6 +128,7 @@ def enabled_for(params: np.ndarray) -> bool:
     """Whether a kernel should update ``params``: switched on, large enough, numba present."""
     return (
         _state["enabled"]
+        and getattr(_fit, "wanted", True)
         and params.size >= MIN_SIZE
         and params.dtype in (np.float32, np.float64)
         and params.flags.c_contiguous
