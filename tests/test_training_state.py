@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification, make_multilabel_classification
+from sklearn.datasets import load_iris, make_classification, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV
@@ -260,3 +260,54 @@ def test_lbfgs_fits_a_multilabel_problem_exactly():
     np.testing.assert_array_equal(ours.predict_proba(X) > 0.5, Y)
     np.testing.assert_array_equal(ours.predict(X), Y)
     assert ours.loss_ <= theirs.loss_
+
+
+def test_a_callable_scorer_need_not_take_sample_weight():
+    X, y = classification()
+    model = MLPClassifier(
+        (4,),
+        early_stopping=True,
+        class_weight="balanced",
+        max_iter=5,
+        scoring=lambda est, X, y: est.score(X, y),
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=np.ones(len(y)))
+    assert len(model.validation_scores_) == model.n_iter_
+
+
+def test_partial_fit_calls_do_not_end_the_callbacks():
+    # An EarlyStopping that restored its best parameters after every call
+    # would hold a stalled training in place.
+    X, y = load_iris(return_X_y=True)
+    stop = EarlyStopping(monitor="loss")
+    model = MLPClassifier(
+        (5,), solver="sgd", learning_rate_init=0.5, callbacks=[stop], random_state=0
+    )
+    before, unchanged = None, 0
+    for _ in range(30):
+        model.partial_fit(X, y, classes=[0, 1, 2])
+        unchanged += before is not None and np.array_equal(model.network_.params, before)
+        before = model.network_.params.copy()
+    assert unchanged == 0
+
+
+def test_best_validation_score_is_the_last_fits():
+    X, y = classification(n=300)
+    model = MLPClassifier((16,), early_stopping=True, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        first = len(model.validation_scores_)
+        model.set_params(max_iter=3).fit(X, y)
+    assert len(model.validation_scores_) == first + 3
+    assert model.best_validation_score_ == max(model.validation_scores_[first:])
+
+
+def test_convergence_warnings_point_at_the_caller():
+    X, y = classification()
+    with pytest.warns(ConvergenceWarning) as record:
+        MLPClassifier((4,), max_iter=2).fit(X, y)
+    assert record[0].filename == __file__

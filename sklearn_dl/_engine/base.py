@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 import math
 from abc import ABCMeta, abstractmethod
 from typing import TypeVar
@@ -467,7 +468,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         if self.scoring is not None:
             X, _, sample_weight = data.all_rows()
             scorer = check_scoring(self, self.scoring)
-            kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+            # scikit-learn's scorers take the weights; a plain callable may not.
+            takes_weights = "sample_weight" in inspect.signature(scorer).parameters
+            kwargs = (
+                {}
+                if sample_weight is None or not takes_weights
+                else {"sample_weight": sample_weight}
+            )
             return scorer(self, X, data.labels(), **kwargs)
         Z = np.concatenate([self.network_.forward(X) for X, _, _ in data.chunks()])
         Y, sample_weight = data.targets()
@@ -491,8 +498,12 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         return None if scores is None else list(scores)
 
     @property
-    def best_validation_score_(self):  # a diverged epoch logs NaN (as in scikit-learn): skipped
-        scores = self.history_.get("val_score", [math.nan])
+    def best_validation_score_(self):
+        # Over this training state's epochs, whose best parameters early stopping
+        # restores (the history goes on across warm starts); a diverged epoch's
+        # NaN, which scikit-learn logs too, is skipped.
+        epochs = self._state.epoch
+        scores = self.history_.get("val_score", [])[-epochs:] if epochs else []
         return max((score for score in scores if not math.isnan(score)), default=None)
 
     # -- prediction helpers -----------------------------------------------------------

@@ -85,7 +85,13 @@ class Trainer:
     # -- the loops -------------------------------------------------------------------
 
     def fit(self, train, validation=None, epochs=None):
-        """Train on ``train``; ``epochs`` overrides ``max_iter`` (``partial_fit`` uses 1)."""
+        """Train on ``train``; ``epochs`` overrides ``max_iter`` (``partial_fit`` uses 1).
+
+        Callbacks begin with a training state's first call and end with every
+        ``fit``; the ``partial_fit`` calls (``epochs`` given) of one state are
+        one training that never ends, so ``on_fit_end`` (e.g. restoring the
+        best parameters) does not run between them.
+        """
         for callback in self.callbacks if self.state.epoch == 0 else ():
             callback.on_fit_begin(self)
         self._train_weight = train.total_weight
@@ -98,21 +104,24 @@ class Trainer:
                 if self.state.solver.full_batch:
                     converged = self._run_full_batch(train, validation)
                 else:
-                    epochs = epochs or self.max_iter
-                    steps = epochs * -(-train.n_samples // self.batch_size)
+                    n_epochs = epochs or self.max_iter
+                    steps = n_epochs * -(-train.n_samples // self.batch_size)
                     with _kernels.for_work(steps * self.params.size):
-                        converged = self._run_epochs(train, validation, epochs)
+                        converged = self._run_epochs(train, validation, n_epochs)
             finally:
                 self.network.release()
+        if epochs is not None:  # a partial_fit call
+            return self
         for callback in self.callbacks:
             callback.on_fit_end(self)
-        if not converged and epochs is None:
+        if not converged:
+            # stacklevel: Trainer.fit, the estimator's _fit and fit, fit_context: the caller.
             warnings.warn(
                 f"The {type(self.state.solver).__name__} solver reached max_iter="
                 f"{self.max_iter} iterations without converging; increase "
                 "max_iter, or scale the input data.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return self
 
@@ -174,7 +183,8 @@ class Trainer:
         # No validation figures for a diverged network: NaN, as scikit-learn logs.
         nan = {key: math.nan for key in ("val_loss", "val_score") if validation is not None}
         self._log({"loss": loss, "lr": lr, **nan})
-        warnings.warn(f"{message} Training stopped there.", ConvergenceWarning, stacklevel=5)
+        # stacklevel: two loop frames, then Trainer.fit's four above.
+        warnings.warn(f"{message} Training stopped there.", ConvergenceWarning, stacklevel=7)
         return True
 
     def _end_epoch(self, loss, lr, validation):
