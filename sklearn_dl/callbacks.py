@@ -1,12 +1,15 @@
 """Callbacks: small hooks called by the trainer.
 
 ``on_fit_begin(trainer)`` once, ``on_epoch_end(trainer, epoch, logs)`` after
-each epoch (return ``True`` to stop training), ``on_fit_end(trainer)`` once.
-``logs`` holds the epoch's ``loss`` and, with validation data, ``val_loss``
-and ``val_score``. The trainer exposes ``params`` (the flat parameter
-vector), ``estimator``, and ``state``, the training state that ``partial_fit``
-calls continue: its ``schedule``, ``lr_factor`` (a multiplier on the
-scheduled rate), ``history``, ``t`` (samples seen) and ``epoch``.
+each epoch (return ``True`` to stop training), ``on_fit_end(trainer)`` once
+at the end of ``fit`` (``partial_fit`` calls continue one training that does
+not end). ``epoch`` counts from 0 in each training state: a warm start
+begins again at 0 while ``history`` goes on. ``logs`` holds the epoch's
+``loss`` and, with validation data, ``val_loss`` and ``val_score``. The
+trainer exposes ``params`` (the flat parameter vector), ``estimator``, and
+``state``, the training state that ``partial_fit`` calls continue: its
+``schedule``, ``lr_factor`` (a multiplier on the scheduled rate),
+``history``, ``t`` (samples seen) and ``epoch``.
 
 scikit-learn's flags are shortcuts that build these: ``early_stopping``,
 ``tol`` and ``n_iter_no_change`` an :class:`EarlyStopping`, ``verbose`` a
