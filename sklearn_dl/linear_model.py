@@ -640,46 +640,49 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
     def _warn_as_scikit_learn(self):
         """scikit-learn 1.9's warnings for its deprecated and ignored settings."""
         penalty, ratio = self.penalty, self.l1_ratio
-        if isinstance(penalty, str) and penalty == "deprecated":
-            if ratio is None:
-                warnings.warn(
-                    "l1_ratio=None is deprecated (since scikit-learn 1.8): it means "
-                    "l1_ratio=0; pass a number between 0 and 1.",
-                    FutureWarning,
-                    stacklevel=3,
-                )
-        else:
+        if not (isinstance(penalty, str) and penalty == "deprecated"):
+            self._warn_penalty_name(penalty, ratio)
+        elif ratio is None:
             warnings.warn(
-                "'penalty' is deprecated (since scikit-learn 1.8): leave it at its "
-                "default and use l1_ratio and C instead: l1_ratio=0 for penalty='l2', "
-                "l1_ratio=1 for penalty='l1', 0 < l1_ratio < 1 for "
-                "penalty='elasticnet', and C=np.inf for penalty=None.",
+                "l1_ratio=None is deprecated (since scikit-learn 1.8): it means "
+                "l1_ratio=0; pass a number between 0 and 1.",
                 FutureWarning,
                 stacklevel=3,
             )
-            if penalty != "elasticnet" and ratio is not None and 0 < ratio < 1:
-                warnings.warn(
-                    f"l1_ratio is only used when penalty is 'elasticnet'; got "
-                    f"penalty={penalty!r}, so l1_ratio={ratio} is ignored.",
-                    stacklevel=3,
-                )
-            if (penalty == "l2" and ratio != 0) or (penalty == "l1" and ratio != 1):
-                warnings.warn(
-                    f"Inconsistent values: penalty={penalty!r} with l1_ratio={ratio}; "
-                    "penalty wins. penalty is deprecated: use l1_ratio alone.",
-                    stacklevel=3,
-                )
-            if penalty is None and self.C != 1.0:
-                warnings.warn(
-                    "Setting penalty=None ignores the C and l1_ratio parameters.",
-                    stacklevel=3,
-                )
         if self.n_jobs is not None:
             warnings.warn(
                 f"'n_jobs' has no effect (scikit-learn deprecated it in 1.8); got "
                 f"n_jobs={self.n_jobs}, leave it unspecified.",
                 FutureWarning,
                 stacklevel=3,
+            )
+
+    def _warn_penalty_name(self, penalty, ratio):
+        """scikit-learn's warnings for a ``penalty`` name and what it overrides."""
+        warnings.warn(
+            "'penalty' is deprecated (since scikit-learn 1.8): leave it at its "
+            "default and use l1_ratio and C instead: l1_ratio=0 for penalty='l2', "
+            "l1_ratio=1 for penalty='l1', 0 < l1_ratio < 1 for "
+            "penalty='elasticnet', and C=np.inf for penalty=None.",
+            FutureWarning,
+            stacklevel=4,
+        )
+        if penalty != "elasticnet" and ratio is not None and 0 < ratio < 1:
+            warnings.warn(
+                f"l1_ratio is only used when penalty is 'elasticnet'; got "
+                f"penalty={penalty!r}, so l1_ratio={ratio} is ignored.",
+                stacklevel=4,
+            )
+        if (penalty == "l2" and ratio != 0) or (penalty == "l1" and ratio != 1):
+            warnings.warn(
+                f"Inconsistent values: penalty={penalty!r} with l1_ratio={ratio}; "
+                "penalty wins. penalty is deprecated: use l1_ratio alone.",
+                stacklevel=4,
+            )
+        if penalty is None and self.C != 1.0:
+            warnings.warn(
+                "Setting penalty=None ignores the C and l1_ratio parameters.",
+                stacklevel=4,
             )
 
     def _penalty(self):
