@@ -15,6 +15,7 @@ from sklearn_dl import DivergenceError
 from sklearn_dl.callbacks import EarlyStopping, ReduceLROnPlateau
 from sklearn_dl.linear_model import LinearRegression, LogisticRegression
 from sklearn_dl.neural_network import Autoencoder, MLPClassifier, MLPRegressor
+from sklearn_dl.optimizers import Adam
 
 
 def classification(seed=0, n=120, n_classes=3):
@@ -311,3 +312,12 @@ def test_convergence_warnings_point_at_the_caller():
     with pytest.warns(ConvergenceWarning) as record:
         MLPClassifier((4,), max_iter=2).fit(X, y)
     assert record[0].filename == __file__
+
+
+def test_partial_fit_follows_a_nested_setting_change():
+    X, y = classification()
+    model = MLPClassifier((8,), solver=Adam(), random_state=0)
+    model.partial_fit(X, y, classes=[0, 1, 2])
+    solver = model.solver_
+    model.set_params(solver__beta_1=0.5).partial_fit(X, y)
+    assert model.solver_ is not solver and model.solver_.beta_1 == 0.5

@@ -265,7 +265,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         warm start does.
         """
         try:
-            same = self._state.settings == self.get_params(deep=False)
+            same = self._state.settings == self.get_params(deep=True)
         except ValueError:  # an array among the parameters: compare as changed
             same = False
         return same and not self._state.solver.full_batch
@@ -282,7 +282,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         kept = {} if first else {"t": self._state.t, "history": self._state.history}
         callbacks = self._make_callbacks(solver)
         # Only a mini-batch state is ever continued, so only it needs the settings.
-        settings = {} if solver.full_batch else self.get_params(deep=False)
+        settings = {} if solver.full_batch else self.get_params(deep=True)
         return TrainingState(solver, schedule, callbacks, rng, settings=settings, **kept)
 
     @contextlib.contextmanager
