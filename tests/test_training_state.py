@@ -321,3 +321,10 @@ def test_partial_fit_follows_a_nested_setting_change():
     solver = model.solver_
     model.set_params(solver__beta_1=0.5).partial_fit(X, y)
     assert model.solver_ is not solver and model.solver_.beta_1 == 0.5
+
+
+def test_unseen_labels_are_reported_in_scikit_learns_words():
+    X, y = classification()
+    model = MLPClassifier((4,), random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"^`y` has classes not in `self.classes_`"):
+        model.partial_fit(X[:3], [0, 1, 7])

@@ -104,11 +104,12 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
             return y.astype(dtype)
         y = column_or_1d(y, warn=True)
         unseen = np.setdiff1d(np.unique(y), self.classes_)
-        if unseen.size:
+        if unseen.size:  # scikit-learn's sentence first, then ours
             raise ValueError(
-                f"y contains labels {unseen.tolist()} that are not among the classes "
-                f"{self.classes_.tolist()} given at the first fit (pass every label "
-                "to the first partial_fit call with classes=...)."
+                f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                f"{self.classes_}. 'y' has {np.unique(y)}. Its labels "
+                f"{unseen.tolist()} are not among the classes given at the first fit "
+                "(pass every label to the first partial_fit call with classes=...)."
             )
         codes = np.searchsorted(self.classes_, y)
         if len(self.classes_) == 2:
