@@ -394,25 +394,31 @@ class Adam(Optimizer):
         b1, b2 = self.beta_1, self.beta_2
         size, work = self._scratch(params)
         self.t_ += 1
-        # Python floats, so that float32 parameters are updated in float32.
-        lr_t = lr * math.sqrt(1 - b2**self.t_) / (1 - b1**self.t_)
-        # ``v_`` holds v / (1 - β₂): its update is then one pass shorter, and
-        # sqrt(v) + ε = sqrt(1 - β₂) (sqrt(v_) + ε / sqrt(1 - β₂)).
-        root = math.sqrt(1 - b2)
+        rate, epsilon = self._scaled_rate(lr, self.t_)
         m, v = self.m_, self.v_
         m *= b1
         m += np.multiply(grads, 1 - b1, out=work)
         v *= b2
         v += np.multiply(grads, grads, out=work)
-        return _scaled_step(params, m, v, lr_t / root, self.epsilon / root, size, work)
+        return _scaled_step(params, m, v, rate, epsilon, size, work)
+
+    def _scaled_rate(self, lr, t):
+        """The bias-corrected rate and ε of step ``t``, scaled for ``v_`` = v / (1 - β₂).
+
+        ``v_`` holding v / (1 - β₂) makes its update one pass shorter, and
+        sqrt(v) + ε = sqrt(1 - β₂) (sqrt(v_) + ε / sqrt(1 - β₂)). Python
+        floats, so that float32 parameters are updated in float32.
+        """
+        b1, b2 = self.beta_1, self.beta_2
+        root = math.sqrt(1 - b2)
+        return lr * math.sqrt(1 - b2**t) / (1 - b1**t) / root, self.epsilon / root
 
     def _kernel_step(self, params, grads, lr, weight_decay):
         """The step above (and AdamW's decay) in one fused pass; None if the kernel fails."""
         b1, b2, t = self.beta_1, self.beta_2, self.t_ + 1
-        lr_t = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
-        root = math.sqrt(1 - b2)
+        rate, epsilon = self._scaled_rate(lr, t)
         size, _ = self._scratch(params)
-        scalars = _cast(params, b1, 1 - b1, b2, lr_t / root, self.epsilon / root)
+        scalars = _cast(params, b1, 1 - b1, b2, rate, epsilon)
         decay = _cast(params, lr * weight_decay)
         arrays = (params, grads, self.m_, self.v_, size)
         if not _kernels.call("adam_step", *arrays, *scalars, *decay, self.n_weights_):

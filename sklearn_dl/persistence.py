@@ -99,11 +99,6 @@ def trusted_types() -> list[str]:
     for path in (*_MODULES, *MOVED_MODULES):
         module = importlib.import_module(path)
         for name, cls in inspect.getmembers(module, inspect.isclass):
-            if _ours(cls):
-                names.add(f"{path}.{name}")
-        names.update(
-            f"{cls.__module__}.{cls.__qualname__}"
-            for _, cls in inspect.getmembers(module, inspect.isclass)
-            if _ours(cls)
-        )
+            if _ours(cls):  # the path it is imported from, and the one it is defined in
+                names.update((f"{path}.{name}", f"{cls.__module__}.{cls.__qualname__}"))
     return sorted(names)

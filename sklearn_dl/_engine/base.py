@@ -114,6 +114,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     _parameter_constraints = dict(TRAINING_CONSTRAINTS)
     _default_initializer = "glorot_uniform"
     _y_numeric = False  # whether ``y`` must be numeric (regressors)
+    # tol="auto" for full-batch solvers: the largest gradient entry to stop at.
+    _full_batch_tol = 1e-6
     max_fun = 15000  # scipy's evaluation budget; the MLPs expose it as a parameter
 
     # -- hooks: the targets (provided by the heads) -------------------------------------
@@ -325,7 +327,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         return X, y
 
     def _sample_weight(self, sample_weight, X, y):
-        """Sample weights (``None`` when all are one), times the class weights if any."""
+        """The checked sample weights (``None`` when all are one)."""
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
         return sample_weight
@@ -428,13 +430,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     def _tol(self, solver):
         """The effective ``tol`` for ``solver``.
 
-        ``"auto"`` is 1e-6 for full-batch solvers (a gradient size that gives
-        near-exact optima) and 1e-4 for mini-batch ones (a loss decrease above
-        the noise of stochastic epochs).
+        ``"auto"`` is ``_full_batch_tol`` for full-batch solvers (1e-6, a
+        gradient size that gives near-exact optima) and 1e-4 for mini-batch
+        ones (a loss decrease above the noise of stochastic epochs).
         """
         if self.tol != "auto":
             return self.tol
-        return 1e-6 if solver.full_batch else 1e-4
+        return self._full_batch_tol if solver.full_batch else 1e-4
 
     def _make_callbacks(self, solver):
         """User callbacks (cloned), then the shortcuts scikit-learn's flags stand for.

@@ -84,7 +84,7 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
                 f"`classes={np.asarray(classes)!r}` is not the same as on last call to "
                 f"partial_fit, was: {self.classes_!r}"
             )
-        seen = np.unique(column_or_1d(y, warn=True))
+        seen = np.unique(column_or_1d(y))  # _encode_targets warns about a column y
         if not incremental and not np.array_equal(seen, self.classes_):
             raise ValueError(
                 "warm_start can only be used where `y` has the same classes as in the "

@@ -168,15 +168,19 @@ class Trainer:
         """Put back ``restore``; raise, or (``stop_on_divergence``) log the epoch and warn."""
         grew = math.isfinite(loss) and bool(np.all(np.isfinite(self.params)))
         self.params[...] = restore
-        solver = type(self.state.solver).__name__
+        if grew:
+            what = f"Training diverged: the loss grew from {best_loss:.3g} to {loss:.3g}"
+        else:
+            what = f"{_NON_FINITE} Training diverged: the loss became infinite or NaN"
+        if lr:
+            cause = f"with a learning rate of {lr:.3g}: lower learning_rate_init, or"
+        else:  # full-batch solvers choose their own steps
+            solver = type(self.state.solver).__name__
+            cause = f"with the {solver} solver: the data are likely not scaled;"
         message = (
-            ("" if grew else f"{_NON_FINITE} ")
-            + "Training diverged: the loss "
-            + (f"grew from {best_loss:.3g} to {loss:.3g}" if grew else "became infinite or NaN")
-            + (f" with a learning rate of {lr:.3g}: lower learning_rate_init, or" if lr else "")
-            + ("" if lr else f" with the {solver} solver: the data are likely not scaled;")
-            + " standardise the features (e.g. sklearn.preprocessing.StandardScaler). The "
-            "parameters were restored to earlier, finite values."
+            f"{what} {cause} standardise the features (e.g. "
+            "sklearn.preprocessing.StandardScaler). The parameters were restored to "
+            "earlier, finite values."
         )
         if not self.stop_on_divergence:
             raise DivergenceError(message)
