@@ -11,8 +11,10 @@ mutated by ``fit``.
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
+from ._validation import QuickParams
 
-class Part(BaseEstimator):
+
+class Part(QuickParams, BaseEstimator):
     """Base class of every pluggable part: hyper-parameters only in ``__init__``."""
 
 

@@ -4,8 +4,11 @@ Every other module imports from here, so a change in scikit-learn's private
 API is mended in one file.
 """
 
+import functools
+import inspect
 from numbers import Integral, Real
 
+from sklearn.base import BaseEstimator
 from sklearn.base import _fit_context as fit_context
 from sklearn.callback._callback_support import callback_management_context
 
@@ -18,6 +21,7 @@ from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
     StrOptions,
+    validate_parameter_constraints,
     validate_params,
 )
 from sklearn.utils.validation import (
@@ -32,6 +36,7 @@ __all__ = [
     "Interval",
     "KNeighborsMixin",
     "NeighborsBase",
+    "QuickParams",
     "Real",
     "StrOptions",
     "callback_management_context",
@@ -46,3 +51,38 @@ __all__ = [
 def check_sample_weight(sample_weight, X, dtype=None):
     """Return ``sample_weight`` as a finite, non-negative 1-D array for ``X``."""
     return _check_sample_weight(sample_weight, X, dtype=dtype, ensure_non_negative=True)
+
+
+class QuickParams:
+    """Parameter bookkeeping of ``BaseEstimator`` without its per-call cost.
+
+    scikit-learn reads the constructor's signature on every ``get_params``
+    and checks every parameter against its constraints on every ``fit``.
+    With thirty parameters the two took a tenth of a fit on 20 rows. Here the
+    names are read once per class, and ``fit`` checks the parameters that
+    differ from their defaults (a default is valid by construction; the
+    tests check that). Mixed in before ``BaseEstimator``.
+    """
+
+    @classmethod
+    def _get_param_names(cls):
+        return list(_defaults(cls))
+
+    def _validate_params(self):
+        defaults = _defaults(type(self))
+        changed = {}
+        for name, default in defaults.items():
+            value = getattr(self, name)
+            if value is not default:
+                changed[name] = value
+        validate_parameter_constraints(
+            self._parameter_constraints, changed, caller_name=type(self).__name__
+        )
+
+
+@functools.cache
+def _defaults(cls):
+    """``{name: default}`` of ``cls``'s constructor parameters, sorted by name."""
+    names = BaseEstimator._get_param_names.__func__(cls)  # scikit-learn's rules and errors
+    parameters = inspect.signature(cls.__init__).parameters if names else {}
+    return {name: parameters[name].default for name in names}

@@ -29,6 +29,7 @@ from .._parts import checked
 from .._validation import (
     Integral,
     Interval,
+    QuickParams,
     Real,
     StrOptions,
     callback_management_context,
@@ -101,7 +102,7 @@ def is_stochastic(estimator):
 Self = TypeVar("Self", bound="BaseNetwork")
 
 
-class BaseNetwork(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
+class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=ABCMeta):
     """Base class of every estimator trained by the shared engine.
 
     Its job is the life cycle of a fit: validate, encode, build or carry the

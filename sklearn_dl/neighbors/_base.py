@@ -25,6 +25,7 @@ from .._validation import (
     Interval,
     KNeighborsMixin,
     NeighborsBase,
+    QuickParams,
     Real,
     StrOptions,
     check_is_fitted,
@@ -174,7 +175,7 @@ def _appendable(estimator):
     return True
 
 
-class _KNeighborsBase(KNeighborsMixin, BaseEstimator):
+class _KNeighborsBase(KNeighborsMixin, QuickParams, BaseEstimator):
     """The training samples and the search over them, shared by both estimators.
 
     Its one job is to answer "which fitted samples are nearest to these
