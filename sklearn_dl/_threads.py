@@ -65,15 +65,19 @@ def single_blas_thread():
     )
 
 
-def quiet_other_blas():
+def quiet_other_blas(work):
     """Run the block with the BLAS libraries other than numpy's on one thread.
 
     scipy's optimizers call their own copy of OpenBLAS, for vector work far too
     small to share out. Its idle threads, spinning beside numpy's, take the
     cores from the matrix products of the objective: on two cores an L-BFGS
     fit ran 2-3 times slower. Where scipy shares numpy's library, this does
-    nothing.
+    nothing; so does a ``work`` (multiply-adds of the largest product) below
+    ``TINY_PRODUCT`` on an idle machine. On a busy one, even a fit on 20 rows
+    ran 4-10 times slower with the threads left free (both libraries').
     """
+    if work < TINY_PRODUCT and not _busy_machine():
+        return contextlib.nullcontext()
 
     def limit():
         saved = [lib.num_threads for lib in _other_blas()]
@@ -87,6 +91,11 @@ def quiet_other_blas():
 
     return _limited("others", limit, restore)
 
+
+# OpenBLAS runs a matrix product of up to 4 × 65536 multiply-adds on one thread
+# of its own accord: below that, on an idle machine, setting thread limits (tens
+# of microseconds through threadpoolctl) buys nothing.
+TINY_PRODUCT = 2**18
 
 # Matrix products below this many multiply-adds run on one BLAS thread during
 # training: for them, waking and joining a second thread costs more than it
@@ -109,8 +118,17 @@ def _busy_machine():
 
 
 def training_threads(rows, network):
-    """One BLAS thread for small products (``SMALL_PRODUCT``) or on a busy machine."""
-    sizes = [layer.W_.size for layer in network.dense_layers()]
-    if rows * max(sizes, default=0) >= SMALL_PRODUCT and not _busy_machine():
+    """One BLAS thread for small products (``SMALL_PRODUCT``) or on a busy machine.
+
+    Tiny products (``TINY_PRODUCT``) on an idle machine run on one thread
+    anyway: no limit is set.
+    """
+    work = largest_product(rows, network)
+    if (work < TINY_PRODUCT or work >= SMALL_PRODUCT) and not _busy_machine():
         return contextlib.nullcontext()
     return single_blas_thread()
+
+
+def largest_product(rows, network):
+    """Multiply-adds of the network's largest matrix product on ``rows`` rows."""
+    return rows * max((layer.W_.size for layer in network.dense_layers()), default=0)

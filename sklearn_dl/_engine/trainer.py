@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .. import _kernels
-from .._threads import quiet_other_blas, training_threads
+from .._threads import largest_product, quiet_other_blas, training_threads
 from .data import batches
 from .objective import FullBatch, Objective
 
@@ -236,7 +236,7 @@ class Trainer:
                 stopped.append(True)
                 raise StopIteration
 
-        with quiet_other_blas():
+        with quiet_other_blas(largest_product(train.n_samples, self.network)):
             result = self.state.solver.minimize(
                 objective,
                 objective.x0(),
