@@ -917,6 +917,19 @@ def test_rank_deficient_least_squares_gives_the_minimum_norm_weights():
     assert ours.rank_ == theirs.rank_ == 3
 
 
+@pytest.mark.parametrize("spread", [1e-2, 1e-7])
+def test_normal_equations_only_where_they_are_exact(spread):
+    """Cholesky on XᵀX for well-conditioned X, the SVD where XᵀX would lose digits."""
+    X, y = regression_data(n=300, p=4)
+    X[:, 3] = X[:, 2] + spread * X[:, 3]  # κ(X) about 1e2 or 1e7
+    ours, theirs = LinearRegression().fit(X, y), sk.LinearRegression().fit(X, y)
+    assert relative_error(ours.coef_, theirs.coef_) < 1e-8
+    assert ours.rank_ == theirs.rank_
+    np.testing.assert_allclose(ours.singular_, theirs.singular_, rtol=1e-8)
+    G = np.cov(X, rowvar=False)
+    assert (np.linalg.cond(G) < 1e8) == (spread == 1e-2)  # the two paths are both taken
+
+
 def test_positive_keeps_the_weights_non_negative_exactly():
     X, y = regression_data(n=200, p=6, n_targets=2)
     y -= 3 * X[:, :1]  # the first weights want to be negative
