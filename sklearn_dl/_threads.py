@@ -117,18 +117,13 @@ def _busy_machine():
         return False
 
 
-def training_threads(rows, network):
+def training_threads(work):
     """One BLAS thread for small products (``SMALL_PRODUCT``) or on a busy machine.
 
+    ``work`` is the multiply-adds of the largest product of a training step.
     Tiny products (``TINY_PRODUCT``) on an idle machine run on one thread
     anyway: no limit is set.
     """
-    work = largest_product(rows, network)
     if (work < TINY_PRODUCT or work >= SMALL_PRODUCT) and not _busy_machine():
         return contextlib.nullcontext()
     return single_blas_thread()
-
-
-def largest_product(rows, network):
-    """Multiply-adds of the network's largest matrix product on ``rows`` rows."""
-    return rows * max((layer.W_.size for layer in network.dense_layers()), default=0)

@@ -40,6 +40,12 @@ class Initializer(Part):
         """Return an array of ``shape`` (``fan_in, fan_out``) drawn from ``rng``."""
         raise NotImplementedError
 
+    def sample_bias(
+        self, shape: tuple[int, int], rng: np.random.Generator, dtype: DTypeLike
+    ) -> NDArray:
+        """Return the biases of a layer whose weights have ``shape``: zeros unless overridden."""
+        return np.zeros(shape[1], dtype=dtype)
+
 
 class VarianceScaling(Initializer):
     """Draw weights with variance ``scale / fan``.
@@ -201,6 +207,41 @@ class Zeros(Initializer):
 
     def sample(self, shape, rng, dtype):
         return np.zeros(shape, dtype=dtype)
+
+
+class ScikitLearnUniform(VarianceScaling):
+    """scikit-learn's MLP initialisation: weights *and* biases uniform on ``[-b, b]``.
+
+    ``b = sqrt(6 / (fan_in + fan_out))`` (Glorot's), or ``sqrt(2 / (fan_in + fan_out))``
+    (``scale=1/3``) for the logistic activation. Spread-out biases matter for
+    ReLU units on inputs that are not centred: with zero biases every unit's
+    hyperplane passes through the origin. The MLPs' ``weight_init="auto"``.
+
+    Parameters
+    ----------
+    scale : float, default=1.0
+        Variance numerator.
+    mode : {"fan_in", "fan_out", "fan_avg"}, default="fan_avg"
+        Which fan divides the scale.
+    distribution : {"uniform", "normal"}, default="uniform"
+        Shape of the weights' distribution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.initializers import ScikitLearnUniform
+    >>> b = ScikitLearnUniform().sample_bias((3, 5), np.random.default_rng(0), np.float64)
+    >>> b.shape, bool(np.all(np.abs(b) <= np.sqrt(6 / 8)))
+    ((5,), True)
+    """
+
+    def __init__(self, scale=1.0, mode="fan_avg", distribution="uniform"):
+        super().__init__(scale, mode, distribution)
+
+    def sample_bias(self, shape, rng, dtype):
+        fan_in, fan_out = shape
+        bound = np.sqrt(6.0 * self.scale / (fan_in + fan_out))
+        return rng.uniform(-bound, bound, size=fan_out).astype(dtype, copy=False)
 
 
 INITIALIZERS = {

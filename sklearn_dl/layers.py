@@ -201,10 +201,7 @@ class Dense(Layer):
     def initialize(self, rng, initializer):
         self.W_[...] = initializer.sample(self.W_.shape, rng, self.dtype_)
         if self.use_bias:
-            # Biases start at zero unless the initializer draws them too.
-            sample_bias = getattr(initializer, "sample_bias", None)
-            bias = 0 if sample_bias is None else sample_bias(self.W_.shape, rng, self.dtype_)
-            self.b_[...] = bias
+            self.b_[...] = initializer.sample_bias(self.W_.shape, rng, self.dtype_)
 
     def forward(self, X, training=False, rng=None):
         shape = (X.shape[0], self.units)

@@ -674,13 +674,14 @@ class Newton(BaseOptimizer):
     lowers ``F`` any more (the rounding floor).
 
     A least-squares objective (a linear model with the squared error) is its
-    own second-order model: one step solves it exactly, from the design
-    matrix itself rather than from ``H = AᵀA``, so that ill-conditioning costs
-    no precision (see :class:`LeastSquares`).
+    own second-order model: one step solves it exactly, from the normal
+    equations where they are well conditioned and from the design matrix
+    itself where they are not (see :class:`LeastSquares`).
 
-    The objective must offer ``least_squares()`` (a :class:`LeastSquares`, or
-    None) or ``hessian(x)`` (a dense matrix): the engine's objective does for
-    networks without hidden layers and losses with second derivatives.
+    The objective must offer ``least_squares()`` (the keyword arguments of a
+    :class:`LeastSquares`, or None) or ``hessian(x)`` (a dense matrix): the
+    engine's objective does for networks without hidden layers and losses
+    with second derivatives.
     Bounds are supported for least squares only (non-negative weights); an
     L1 penalty needs ``"lbfgs"``.
 
@@ -716,7 +717,7 @@ class Newton(BaseOptimizer):
         """Minimise ``fun(x) -> (value, gradient)`` from ``x0``; return the result."""
         problem = fun.least_squares() if hasattr(fun, "least_squares") else None
         if problem is not None:
-            return self._least_squares(fun, problem, tol, callback)
+            return self._least_squares(fun, LeastSquares(**problem), tol, callback)
         if bounds is not None and any(b != (None, None) for b in bounds):
             raise ValueError(
                 "The Newton solver keeps weights within bounds only for least squares "

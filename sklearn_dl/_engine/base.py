@@ -140,6 +140,10 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
     def _check_same_targets(self, y, incremental, classes):
         """Refuse targets a continued fit cannot take (classifiers keep their classes)."""
 
+    def _class_weights(self, y, dtype):
+        """Per-sample weights from the classes of ``y`` (``None``: all one)."""
+        return None
+
     def _stratify(self, Y):
         """What the early-stopping split stratifies on (``None``: nothing)."""
         return None
@@ -328,10 +332,13 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
         return X, y
 
     def _sample_weight(self, sample_weight, X, y):
-        """The checked sample weights (``None`` when all are one)."""
+        """The checked sample weights times the class weights (``None`` when all are one)."""
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
-        return sample_weight
+        weights = self._class_weights(y, X.dtype)
+        if weights is None:
+            return sample_weight
+        return weights if sample_weight is None else weights * sample_weight
 
     def _build(self, n_features, n_outputs, dtype, rng):
         """Create the network and its parameters."""
@@ -523,11 +530,6 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
         if X.dtype != self.network_.dtype:
             X = X.astype(self.network_.dtype)
         return self.network_.forward(X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
 
 class _EpochTasks(Callback):

@@ -133,12 +133,10 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
                 f"data, but the data contain only one class: {self.classes_[0]!r}."
             )
 
-    def _sample_weight(self, sample_weight, X, y):
-        sample_weight = super()._sample_weight(sample_weight, X, y)
+    def _class_weights(self, y, dtype):
         if self.class_weight is None or self._is_multilabel:
-            return sample_weight
-        weights = compute_sample_weight(self.class_weight, y).astype(X.dtype)
-        return weights if sample_weight is None else weights * sample_weight
+            return None
+        return compute_sample_weight(self.class_weight, y).astype(dtype)
 
     def _make_loss(self):
         if self._is_multilabel or len(self.classes_) == 2:
@@ -252,7 +250,10 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
         return log_softmax(Z, axis=1)
 
     def __sklearn_tags__(self):
+        # Each head states its tags whole (sparse input included), so that
+        # the tags are read without calling back into the base.
         tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = self._multilabel
         return tags
 
@@ -346,5 +347,6 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         return tags

@@ -132,6 +132,10 @@ class Network:
         """The layers that carry ``W_`` (and ``b_``), input to output."""
         return [layer for layer in self.layers if layer.dense]
 
+    def largest_product(self, rows):
+        """Multiply-adds of the largest matrix product of a pass over ``rows`` rows."""
+        return rows * max((layer.W_.size for layer in self.dense_layers()), default=0)
+
     def __getstate__(self):
         state = dict(self.__dict__)
         if "dtype" in state:

@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .. import _kernels
-from .._threads import largest_product, quiet_other_blas, training_threads
+from .._threads import quiet_other_blas, training_threads
 from .data import batches
 from .objective import FullBatch, Objective
 
@@ -97,7 +97,7 @@ class Trainer:
         self._train_weight = train.total_weight
         rows = train.n_samples if self.state.solver.full_batch else self.batch_size
         with (
-            training_threads(rows, self.network),
+            training_threads(self.network.largest_product(rows)),
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
         ):
             try:
@@ -236,7 +236,7 @@ class Trainer:
                 stopped.append(True)
                 raise StopIteration
 
-        with quiet_other_blas(largest_product(train.n_samples, self.network)):
+        with quiet_other_blas(self.network.largest_product(train.n_samples)):
             result = self.state.solver.minimize(
                 objective,
                 objective.x0(),

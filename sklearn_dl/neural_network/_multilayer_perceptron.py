@@ -14,7 +14,7 @@ from sklearn.utils.validation import column_or_1d
 
 from .._engine.heads import NetworkClassifier, NetworkRegressor
 from .._validation import Interval, StrOptions
-from ..initializers import INITIALIZERS, Initializer, VarianceScaling, get_initializer
+from ..initializers import INITIALIZERS, Initializer, ScikitLearnUniform, get_initializer
 from ..layers import Activation as ActivationLayer
 from ..layers import BatchNorm, Dense, Dropout, GaussianNoise
 from ..losses import Loss
@@ -79,7 +79,7 @@ class _BaseMLP(NetworkSettings):
         if self.weight_init != "auto":
             return get_initializer(self.weight_init)
         logistic = isinstance(self.activation, str) and self.activation in ("logistic", "sigmoid")
-        return _ScikitLearnInit(scale=1 / 3 if logistic else 1.0)
+        return ScikitLearnUniform(scale=1 / 3 if logistic else 1.0)
 
     # -- the solver -----------------------------------------------------------------
 
@@ -112,25 +112,6 @@ class _BaseMLP(NetworkSettings):
     def n_layers_(self):
         """Input layer, hidden layers and output layer."""
         return len(self.network_.dense_layers()) + 1
-
-
-class _ScikitLearnInit(VarianceScaling):
-    """scikit-learn's MLP initialisation: weights *and* biases uniform on ``[-b, b]``.
-
-    ``b = sqrt(6 / (fan_in + fan_out))`` (Glorot's), or ``sqrt(2 / (fan_in + fan_out))``
-    (``scale=1/3``) for the logistic activation. Spread-out biases matter for
-    ReLU units on inputs that are not centred: with zero biases every unit's
-    hyperplane passes through the origin.
-    """
-
-    def __init__(self, scale=1.0, mode="fan_avg", distribution="uniform"):
-        super().__init__(scale, mode, distribution)
-
-    def sample_bias(self, shape, rng, dtype):
-        """Biases of a layer whose weights have ``shape`` (fan_in, fan_out)."""
-        fan_in, fan_out = shape
-        bound = np.sqrt(6.0 * self.scale / (fan_in + fan_out))
-        return rng.uniform(-bound, bound, size=fan_out).astype(dtype, copy=False)
 
 
 def _is_name(value, *names):
