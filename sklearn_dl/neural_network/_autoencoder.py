@@ -323,7 +323,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         """
         validation = None if validation_data is None else (validation_data, None)
         self._fit(X, None, None, validation)
-        self.reconstruction_error_ = -self.score(X)
+        self.reconstruction_error_ = self._mean_squared_error(X)
         return self
 
     @available_if(is_stochastic)
@@ -345,7 +345,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
             The updated autoencoder.
         """
         self._partial_fit(X, None)
-        self.reconstruction_error_ = -self.score(X)
+        self.reconstruction_error_ = self._mean_squared_error(X)
         return self
 
     def _validate_xy(self, X, y, reset):
@@ -512,6 +512,10 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         score : float
             ``-mean((X - inverse_transform(transform(X)))²)``.
         """
+        return -self._mean_squared_error(X)
+
+    def _mean_squared_error(self, X):
+        """``mean((X - inverse_transform(transform(X)))²)`` over every entry."""
         check_is_fitted(self, "network_")
         X = self._validate_x(X)
         total = 0.0
@@ -519,7 +523,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
             rows = slice(start, start + _CHUNK)
             Z = self._run(self.network_.layers, X[rows])
             total += self._squared_error_sum(X[rows], Z)
-        return -total / (X.shape[0] * X.shape[1]) if X.size else 0.0
+        return total / (X.shape[0] * X.shape[1]) if X.size else 0.0
 
     def _run(self, layers, X):
         """``X`` through ``layers`` in inference mode, in the network's dtype."""
