@@ -363,20 +363,24 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         )
         return X.tocsr() if sp.issparse(X) and X.format == "csc" else X
 
+    # The setting that chooses the output, and what "auto" chooses for data in
+    # [0, 1] and for other data (the variational autoencoder has its own).
+    _output_setting = ("output_activation", "sigmoid", "identity")
+
     def _encode_targets(self, y, dtype, reset, classes=None):
         Y = y.toarray() if sp.issparse(y) else y
         Y = np.asarray(Y, dtype=dtype)
         in_unit_range = not Y.size or (Y.min() >= 0 and Y.max() <= 1)
-        if self.output_activation != "auto":
-            self.output_activation_ = self.output_activation
+        name, for_unit_range, otherwise = self._output_setting
+        if getattr(self, name) != "auto":
+            setattr(self, f"{name}_", getattr(self, name))
         elif reset:  # warm starts and partial_fit keep the first choice
-            self.output_activation_ = "sigmoid" if in_unit_range else "identity"
+            setattr(self, f"{name}_", for_unit_range if in_unit_range else otherwise)
         if self._sigmoid_output() and not in_unit_range:
             raise ValueError(
-                f"output_activation={self.output_activation_!r} reconstructs data in "
+                f"{name}={getattr(self, f'{name}_')!r} reconstructs data in "
                 f"[0, 1], but X has values in [{Y.min():.3g}, {Y.max():.3g}]. Scale X "
-                "(e.g. sklearn.preprocessing.MinMaxScaler) or use "
-                "output_activation='identity'."
+                f"(e.g. sklearn.preprocessing.MinMaxScaler) or use {name}={otherwise!r}."
             )
         return Y
 

@@ -297,24 +297,13 @@ class VariationalAutoencoder(Autoencoder):
 
     # -- the hooks of the training engine -------------------------------------------------
 
-    def _encode_targets(self, y, dtype, reset, classes=None):
-        Y = y.toarray() if sp.issparse(y) else y
-        Y = np.asarray(Y, dtype=dtype)
-        in_unit_range = not Y.size or (Y.min() >= 0 and Y.max() <= 1)
-        if self.likelihood != "auto":
-            self.likelihood_ = self.likelihood
-        elif reset:  # warm starts and partial_fit keep the first choice
-            self.likelihood_ = "bernoulli" if in_unit_range else "gaussian"
-        if self.likelihood_ == "bernoulli" and not in_unit_range:
-            raise ValueError(
-                f"likelihood='bernoulli' models data in [0, 1], but X has values in "
-                f"[{Y.min():.3g}, {Y.max():.3g}]. Scale X (e.g. "
-                "sklearn.preprocessing.MinMaxScaler) or use likelihood='gaussian'."
-            )
-        return Y
+    _output_setting = ("likelihood", "bernoulli", "gaussian")
+
+    def _sigmoid_output(self):
+        return self.likelihood_ == "bernoulli"
 
     def _make_loss(self):
-        return BinaryCrossEntropy() if self.likelihood_ == "bernoulli" else GaussianNLL()
+        return BinaryCrossEntropy() if self._sigmoid_output() else GaussianNLL()
 
     def _solver_choice(self, incremental):
         """``"auto"`` is Adam: a new code is drawn at every pass, a line search needs the same."""
