@@ -306,7 +306,7 @@ class VariationalAutoencoder(Autoencoder):
         return BinaryCrossEntropy() if self._sigmoid_output() else GaussianNLL()
 
     def _solver_choice(self, incremental):
-        """``"auto"`` is Adam: a new code is drawn at every pass, a line search needs the same."""
+        """``"auto"`` is Adam: every pass draws new codes, which a line search cannot follow."""
         return "adam" if self.solver == "auto" else self.solver
 
     def _layers(self, n_outputs):
