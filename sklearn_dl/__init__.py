@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 from ._engine import DivergenceError
 from .linear_model import LinearRegression, LogisticRegression
 from .neighbors import KNeighborsClassifier, KNeighborsRegressor
-from .neural_network import Autoencoder, MLPClassifier, MLPRegressor
+from .neural_network import Autoencoder, MLPClassifier, MLPRegressor, VariationalAutoencoder
 from .persistence import register_moved_modules
 
 register_moved_modules()  # files saved by earlier releases name their modules
@@ -30,4 +30,5 @@ __all__ = [
     "LogisticRegression",
     "MLPClassifier",
     "MLPRegressor",
+    "VariationalAutoencoder",
 ]

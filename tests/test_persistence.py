@@ -13,7 +13,12 @@ from sklearn_dl.callbacks import LambdaCallback, ReduceLROnPlateau
 from sklearn_dl.linear_model import LinearRegression, LogisticRegression
 from sklearn_dl.losses import Huber
 from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor
-from sklearn_dl.neural_network import Autoencoder, MLPClassifier, MLPRegressor
+from sklearn_dl.neural_network import (
+    Autoencoder,
+    MLPClassifier,
+    MLPRegressor,
+    VariationalAutoencoder,
+)
 from sklearn_dl.optimizers import Adam, RMSProp
 from sklearn_dl.persistence import trusted_types
 from sklearn_dl.schedules import CosineAnnealing, WarmUp
@@ -76,6 +81,12 @@ FITTED = {
             sparsity=1e-3,
             max_iter=5,
             random_state=0,
+        ),
+        "ae",
+    ),
+    "VariationalAutoencoder": (
+        lambda: VariationalAutoencoder(
+            n_components=2, hidden_layer_sizes=(5,), max_iter=5, random_state=0
         ),
         "ae",
     ),
@@ -152,6 +163,7 @@ def test_round_trip_predicts_the_same(name, method, tmp_path):
         "MLPRegressor",
         "MLPClassifier",
         "Autoencoder",
+        "VariationalAutoencoder",
         "KNeighborsClassifier",
     ],
 )

@@ -15,7 +15,7 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from .tasks import OURS
+from .tasks import OURS, UNSUPERVISED
 
 
 @dataclass
@@ -73,7 +73,7 @@ def _prepare(dataset, task, budget):
     )
     scaler = StandardScaler().fit(X_train)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    if task.kind == "reconstruction":
+    if task.kind in UNSUPERVISED:
         y_train, y_test = X_train, X_test
     elif dataset.kind == "regression":
         # Standard targets suit gradient-trained models and leave R² unchanged.
@@ -89,7 +89,9 @@ def _measure(task, model, data, budget, row):
         # Every model gets the same fixed iteration budget; not all reach convergence.
         warnings.simplefilter("ignore", ConvergenceWarning)
         row.fit_s, fitted = _median_time(lambda: clone(model).fit(X_train, y_train), budget.quick)
-    if task.kind == "reconstruction":
+    if task.kind == "density":  # the held-out log-likelihood per sample (or its bound)
+        row.predict_s, row.score = _median_time(lambda: fitted.score(X_test), budget.quick)
+    elif task.kind == "reconstruction":
         row.predict_s, X_hat = _median_time(lambda: _reconstruct(fitted, X_test), budget.quick)
         row.score = float(r2_score(X_test, X_hat, multioutput="variance_weighted"))
     else:

@@ -14,6 +14,8 @@ from .datasets import DATASETS
 
 # The label of our model in every row, table and figure.
 OURS = "sklearn_dl"
+# The kinds of task fitted on X alone, which run on every data set.
+UNSUPERVISED = ("reconstruction", "density")
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,10 @@ class Task:
     """One of our estimators, its counterparts and the data it runs on.
 
     ``ours`` and each value of ``theirs`` are factories ``f(budget) -> estimator``;
-    ``kind`` is ``"classification"``, ``"regression"`` or ``"reconstruction"``
-    (fit on ``X`` alone, scored on how well ``X`` is rebuilt).
+    ``kind`` is ``"classification"``, ``"regression"``, ``"reconstruction"``
+    (fit on ``X`` alone, scored on how well ``X`` is rebuilt) or ``"density"``
+    (fit on ``X`` alone, scored by ``score``: the held-out log-likelihood per
+    sample, or a lower bound on it).
     """
 
     name: str
@@ -43,7 +47,7 @@ class Task:
     metric: str
 
     def accepts(self, dataset):
-        return self.kind == "reconstruction" or dataset.kind == self.kind
+        return self.kind in UNSUPERVISED or dataset.kind == self.kind
 
 
 # -- model factories --------------------------------------------------------------------
@@ -113,6 +117,16 @@ def _autoencoder_mlp(budget):
     return neural_network.MLPRegressor(
         hidden_layer_sizes=(_code_size(budget),),
         activation="identity",
+        max_iter=15 if budget.quick else 200,
+        random_state=budget.seed,
+    )
+
+
+def _variational_ours(budget):
+    return _import_ours("neural_network", "VariationalAutoencoder")(
+        n_components=_code_size(budget),
+        hidden_layer_sizes=(64,),
+        learning_rate_init=3e-3,
         max_iter=15 if budget.quick else 200,
         random_state=budget.seed,
     )
@@ -197,6 +211,15 @@ _ALL_TASKS = (
         },
         ("breast_cancer", "digits"),
         "reconstruction R²",
+    ),
+    Task(
+        "variational_autoencoder",
+        "VariationalAutoencoder",
+        "density",
+        _variational_ours,
+        {"PCA": _autoencoder_pca},  # probabilistic PCA's exact log-likelihood
+        ("breast_cancer", "digits"),
+        "held-out log-likelihood per sample (ours: the ELBO, a lower bound)",
     ),
 )
 

@@ -323,7 +323,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         """
         validation = None if validation_data is None else (validation_data, None)
         self._fit(X, None, None, validation)
-        self.reconstruction_error_ = -self.score(X)
+        self.reconstruction_error_ = self._mean_squared_error(X)
         return self
 
     @available_if(is_stochastic)
@@ -345,7 +345,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
             The updated autoencoder.
         """
         self._partial_fit(X, None)
-        self.reconstruction_error_ = -self.score(X)
+        self.reconstruction_error_ = self._mean_squared_error(X)
         return self
 
     def _validate_xy(self, X, y, reset):
@@ -363,20 +363,24 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         )
         return X.tocsr() if sp.issparse(X) and X.format == "csc" else X
 
+    # The setting that chooses the output, and what "auto" chooses for data in
+    # [0, 1] and for other data (the variational autoencoder has its own).
+    _output_setting = ("output_activation", "sigmoid", "identity")
+
     def _encode_targets(self, y, dtype, reset, classes=None):
         Y = y.toarray() if sp.issparse(y) else y
         Y = np.asarray(Y, dtype=dtype)
         in_unit_range = not Y.size or (Y.min() >= 0 and Y.max() <= 1)
-        if self.output_activation != "auto":
-            self.output_activation_ = self.output_activation
+        name, for_unit_range, otherwise = self._output_setting
+        if getattr(self, name) != "auto":
+            setattr(self, f"{name}_", getattr(self, name))
         elif reset:  # warm starts and partial_fit keep the first choice
-            self.output_activation_ = "sigmoid" if in_unit_range else "identity"
+            setattr(self, f"{name}_", for_unit_range if in_unit_range else otherwise)
         if self._sigmoid_output() and not in_unit_range:
             raise ValueError(
-                f"output_activation={self.output_activation_!r} reconstructs data in "
+                f"{name}={getattr(self, f'{name}_')!r} reconstructs data in "
                 f"[0, 1], but X has values in [{Y.min():.3g}, {Y.max():.3g}]. Scale X "
-                "(e.g. sklearn.preprocessing.MinMaxScaler) or use "
-                "output_activation='identity'."
+                f"(e.g. sklearn.preprocessing.MinMaxScaler) or use {name}={otherwise!r}."
             )
         return Y
 
@@ -512,6 +516,10 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         score : float
             ``-mean((X - inverse_transform(transform(X)))²)``.
         """
+        return -self._mean_squared_error(X)
+
+    def _mean_squared_error(self, X):
+        """``mean((X - inverse_transform(transform(X)))²)`` over every entry."""
         check_is_fitted(self, "network_")
         X = self._validate_x(X)
         total = 0.0
@@ -519,7 +527,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
             rows = slice(start, start + _CHUNK)
             Z = self._run(self.network_.layers, X[rows])
             total += self._squared_error_sum(X[rows], Z)
-        return -total / (X.shape[0] * X.shape[1]) if X.size else 0.0
+        return total / (X.shape[0] * X.shape[1]) if X.size else 0.0
 
     def _run(self, layers, X):
         """``X`` through ``layers`` in inference mode, in the network's dtype."""
