@@ -28,11 +28,8 @@ from .losses import PerceptronLoss
 
 
 def _no_probabilities(estimator):
-    raise AttributeError(
-        "Perceptron has no predict_proba or predict_log_proba: the perceptron loss "
-        "scores classes without probabilities. Use decision_function, or "
-        "LogisticRegression for probabilities."
-    )
+    """The perceptron loss scores classes without probabilities: no ``predict_proba``."""
+    return False
 
 
 class Perceptron(_LinearMixin, NetworkClassifier):
