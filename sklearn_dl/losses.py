@@ -322,7 +322,7 @@ class PerceptronLoss(Loss):
     >>> Y, Z = np.array([[1.0], [0.0], [1.0]]), np.array([[-0.5], [-2.0], [0.0]])
     >>> value, grad = PerceptronLoss().loss_gradient(Y, Z)
     >>> round(float(value), 4), grad.ravel()
-    (0.5, array([-1., -0., -1.]))
+    (0.5, array([-1.,  0., -1.]))
     """
 
     def _value_grad(self, Y, Z):

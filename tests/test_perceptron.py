@@ -148,16 +148,19 @@ def test_sparse_dense_and_float32_agree(kernels, penalty):
 
 @pytest.mark.skipif(not _kernels.available(), reason="numba is not installed")
 @pytest.mark.parametrize("sparse", [False, True])
-def test_kernel_is_the_numpy_epoch(sparse):
+def test_kernel_is_the_numpy_epoch(sparse, monkeypatch):
     X, y = make_blobs(200, n_features=8, centers=3, cluster_std=4.0, random_state=2)
     X = sp.csr_matrix(np.maximum(X, 0)) if sparse else X
     weight = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
     model = Perceptron(penalty="elasticnet", alpha=0.003, max_iter=10, tol=None)
+    calls, call = [], _kernels.call
+    monkeypatch.setattr(_kernels, "call", lambda name, *a: calls.append(name) or call(name, *a))
     fits = []
     for kernels in (False, True):
         with _kernels.use_kernels(kernels):
-            fits.append(model.fit(X, y, sample_weight=weight))
-            fits[-1] = (fits[-1].coef_, fits[-1].intercept_, fits[-1].loss_curve_)
+            fitted = model.fit(X, y, sample_weight=weight)
+            fits.append((fitted.coef_, fitted.intercept_, fitted.loss_curve_))
+    assert calls == [f"perceptron_epoch_{'sparse' if sparse else 'dense'}"] * 10
     for ours, reference in zip(fits[1], fits[0], strict=True):
         np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-12)
 

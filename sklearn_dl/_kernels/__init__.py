@@ -43,9 +43,9 @@ MIN_SIZE = 1 << 12
 WORTH_LOADING = 10**9
 
 # A loop of per-sample steps costs tens of microseconds a step in numpy, and
-# loading numba about a second: worth it from this many steps that a fit may
-# take (samples × max_iter; a perceptron usually stops after a few dozen epochs).
-LOOP_STEPS = 2 * 10**5
+# loading numba about a second: a training loads it once it has spent about
+# that long in numpy (so it never takes more than twice the best of the two).
+LOOP_STEPS = 2 * 10**4
 
 _state = {"enabled": os.environ.get("SKLEARN_DL_KERNELS", "1").strip() not in {"0", ""}}
 _module = {}  # the compiled module once loaded, or None once it failed
@@ -142,16 +142,16 @@ def enabled_for(params: np.ndarray) -> bool:
 
 
 def enabled_for_steps(n_steps: float) -> bool:
-    """Whether a kernel that loops over ``n_steps`` per-sample steps itself should run.
+    """Whether a kernel that loops over per-sample steps itself should run.
 
-    Such a kernel saves the interpreter's few microseconds on every step
-    rather than nanoseconds per entry: numba is worth loading from
-    :data:`LOOP_STEPS` steps on, and once loaded it is always used.
+    Such a kernel saves the interpreter's microseconds on every step rather
+    than nanoseconds per entry: numba is loaded once a training has taken
+    :data:`LOOP_STEPS` steps in numpy, and once loaded it is always used.
 
     Parameters
     ----------
     n_steps : float
-        The steps the fit may take (samples × epochs).
+        The steps the training has taken, this epoch's included.
     """
     loaded = _module.get("module") is not None
     return _state["enabled"] and (loaded or n_steps >= LOOP_STEPS) and _load() is not None
