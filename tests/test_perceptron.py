@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
 
-from sklearn_dl import _kernels
+from sklearn_dl import DivergenceError, _kernels
 from sklearn_dl.linear_model import Perceptron
 from sklearn_dl.persistence import trusted_types
 
@@ -275,6 +275,23 @@ def test_pickle_round_trip_and_trusted_type():
     loaded = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(loaded.decision_function(X), model.decision_function(X))
     assert "sklearn_dl.linear_model.Perceptron" in trusted_types()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("scale", [1e300, 1e30, 1e-30, 1e-300])
+def test_extreme_scales_give_finite_scores_or_a_clear_error(scale, dtype):
+    X, y = load_iris(return_X_y=True)
+    if scale > np.finfo(dtype).max:
+        return  # refused by the input validation, as every estimator's
+    X = (X * scale).astype(dtype)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = Perceptron(max_iter=5).fit(X, y)
+    except DivergenceError as error:
+        assert "non-finite" in str(error) and "standardise" in str(error)
+        return
+    assert np.all(np.isfinite(model.decision_function(X)))
 
 
 def test_attributes_and_no_probabilities():
