@@ -3,7 +3,7 @@
 The estimators live in modules named like scikit-learn's, so switching is one
 import::
 
-    from sklearn_dl.linear_model import LinearRegression, LogisticRegression
+    from sklearn_dl.linear_model import LinearRegression, LogisticRegression, Perceptron
     from sklearn_dl.neural_network import MLPClassifier, MLPRegressor, Autoencoder
     from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
@@ -14,7 +14,7 @@ A training run whose loss becomes non-finite or runs away raises
 __version__ = "0.1.0"
 
 from ._engine import DivergenceError
-from .linear_model import LinearRegression, LogisticRegression
+from .linear_model import LinearRegression, LogisticRegression, Perceptron
 from .neighbors import KNeighborsClassifier, KNeighborsRegressor
 from .neural_network import Autoencoder, MLPClassifier, MLPRegressor, VariationalAutoencoder
 from .persistence import register_moved_modules
@@ -30,5 +30,6 @@ __all__ = [
     "LogisticRegression",
     "MLPClassifier",
     "MLPRegressor",
+    "Perceptron",
     "VariationalAutoencoder",
 ]

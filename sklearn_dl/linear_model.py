@@ -734,3 +734,7 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
     def _curvature(self):
         """Bound on the log loss's second derivative in the logits: ¼ binary, ½ softmax."""
         return 0.25 if len(self.classes_) == 2 else 0.5
+
+
+# The perceptron has a module of its own, built on the classes above.
+from ._perceptron import Perceptron  # noqa: E402, F401

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit, softmax
+from scipy.special import expit, softmax, xlogy
 
 from ._parts import Part, resolve
 from ._validation import Interval, Real
@@ -80,6 +80,9 @@ class Loss(Part):
             f"The {type(self).__name__} loss has no second derivatives for a Newton "
             "solver (it has a kink); use solver='lbfgs' or a mini-batch solver."
         )
+
+    def check_targets(self, Y: NDArray) -> None:
+        """Raise ``ValueError`` for targets the loss is not defined on; the base takes any."""
 
 
 class SquaredError(Loss):
@@ -300,6 +303,92 @@ class Hinge(Loss):
         return values, grad
 
 
+class PerceptronLoss(Loss):
+    """``loss = Σ_k max(0, -t_k z_k)``, ``t = 2y - 1``; subgradient ``-t_k`` where ``t_k z_k <= 0``.
+
+    The loss of Rosenblatt's perceptron: zero on the right side of the
+    boundary, and growing with the distance into the wrong side. Each output
+    is one binary problem (one-vs-rest with one-hot ``y``), whose labels
+    ``y ∈ {0, 1}`` become ``t ∈ {-1, +1}``. A point on the boundary
+    (``z = 0``) counts as a mistake, so a step of stochastic gradient descent
+    from zero weights moves: the subgradient ``-t`` makes the step
+    ``w ← w + η t x``, the perceptron learning rule, on mistakes only. The
+    link is the identity: there are no probabilities.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.losses import PerceptronLoss
+    >>> Y, Z = np.array([[1.0], [0.0], [1.0]]), np.array([[-0.5], [-2.0], [0.0]])
+    >>> value, grad = PerceptronLoss().loss_gradient(Y, Z)
+    >>> round(float(value), 4), grad.ravel()
+    (0.5, array([-1.,  0., -1.]))
+    """
+
+    def _value_grad(self, Y, Z):
+        sign = 2 * Y - 1
+        margin = sign * Z
+        return np.maximum(-margin, 0), -sign * (margin <= 0)
+
+
+class KLDivergence(CategoricalCrossEntropy):
+    """``loss = Σ_k y_k log(y_k / p_k)`` with ``p = softmax(z)`` and ``0 log 0 = 0``.
+
+    The Kullback-Leibler divergence of the predicted distribution ``p`` from
+    the target distribution ``y`` (each row non-negative, summing to 1). On
+    the logits it is the categorical cross-entropy plus the targets' own
+    ``Σ_k y_k log y_k``, a constant: ``(Σ_k y_k) logsumexp(z) - Σ_k y_k z_k +
+    Σ_k y_k log y_k``, computed with the shifted softmax. It is 0 exactly
+    when ``p = y``. The gradient is ``(Σ_k y_k) p - y``, which is ``p - y``
+    for rows summing to 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.losses import KLDivergence
+    >>> Y, Z = np.array([[0.5, 0.5, 0.0]]), np.log(np.array([[0.25, 0.25, 0.5]]))
+    >>> value, grad = KLDivergence().loss_gradient(Y, Z)
+    >>> round(float(value), 4), np.round(grad, 4)
+    (0.6931, array([[-0.25, -0.25,  0.5 ]]))
+    """
+
+    # How far from 1 the row sums of the targets may be.
+    row_sum_tol = 1e-6
+
+    def _value_grad(self, Y, Z):
+        values, grad = super()._value_grad(Y, Z)  # grad = p - y
+        totals = Y.sum(axis=1, keepdims=True)
+        values += xlogy(Y, Y).sum(axis=1, keepdims=True)
+        grad += Y  # p
+        grad *= totals
+        grad -= Y
+        return values, grad
+
+    def check_targets(self, Y: NDArray) -> None:
+        """Raise ``ValueError`` unless every row of ``Y`` is a probability distribution."""
+        if Y.ndim != 2 or Y.shape[1] < 2:
+            raise ValueError(
+                "The kl_divergence loss needs targets with one column per outcome, at "
+                f"least 2, each row a probability distribution; got y of shape {Y.shape}."
+            )
+        if np.any(Y < 0):
+            rows = np.flatnonzero(np.any(Y < 0, axis=1))
+            raise ValueError(
+                "The kl_divergence loss needs each row of y to be a probability "
+                f"distribution, but {rows.size} rows have negative entries (the first is "
+                f"row {rows[0]}: {Y[rows[0]]})."
+            )
+        totals = Y.sum(axis=1, dtype=np.float64)
+        bad = np.flatnonzero(~np.isclose(totals, 1.0, rtol=0, atol=self.row_sum_tol))
+        if bad.size:
+            raise ValueError(
+                "The kl_divergence loss needs each row of y to be a probability "
+                f"distribution summing to 1 (within {self.row_sum_tol}), but {bad.size} "
+                f"rows do not (the first is row {bad[0]}, summing to {totals[bad[0]]:.6g}); "
+                "divide each row by its sum, e.g. y / y.sum(axis=1, keepdims=True)."
+            )
+
+
 LOSSES = {
     "squared_error": SquaredError,
     "absolute_error": AbsoluteError,
@@ -310,6 +399,8 @@ LOSSES = {
     "categorical_crossentropy": CategoricalCrossEntropy,
     "multinomial": CategoricalCrossEntropy,
     "hinge": Hinge,
+    "perceptron": PerceptronLoss,
+    "kl_divergence": KLDivergence,
 }
 
 

@@ -52,6 +52,10 @@ def _targets(name, rng, shape):
         return np.eye(shape[1])[rng.integers(0, shape[1], shape[0])]
     if name in ("log_loss", "binary_crossentropy"):
         return rng.integers(0, 2, shape).astype(float)
+    if name == "perceptron":
+        return rng.integers(0, 2, shape).astype(float)
+    if name == "kl_divergence":
+        return rng.dirichlet(np.ones(shape[1]), shape[0])
     if name == "poisson":
         return rng.poisson(2.0, shape).astype(float)
     return rng.standard_normal(shape)

@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from sklearn_dl.linear_model import LinearRegression, LogisticRegression
+from sklearn_dl.linear_model import LinearRegression, LogisticRegression, Perceptron
 from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn_dl.neural_network import Autoencoder, MLPClassifier, MLPRegressor
 
@@ -21,6 +21,7 @@ COLUMNS = ["age", "height", "weight", "income"]
 ALL = {
     "LinearRegression": (lambda: LinearRegression(), "reg"),
     "LogisticRegression": (lambda: LogisticRegression(), "clf"),
+    "Perceptron": (lambda: Perceptron(), "clf"),
     "MLPRegressor": (
         lambda: MLPRegressor(hidden_layer_sizes=(5,), max_iter=20, random_state=0),
         "reg",

@@ -10,7 +10,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_dl.callbacks import LambdaCallback, ReduceLROnPlateau
-from sklearn_dl.linear_model import LinearRegression, LogisticRegression
+from sklearn_dl.linear_model import LinearRegression, LogisticRegression, Perceptron
 from sklearn_dl.losses import Huber
 from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn_dl.neural_network import (
@@ -44,6 +44,7 @@ FITTED = {
         ),
         "clf",
     ),
+    "Perceptron": (lambda: Perceptron(penalty="elasticnet", max_iter=5), "clf"),
     "MLPRegressor": (
         lambda: MLPRegressor(
             Huber(delta=0.5),

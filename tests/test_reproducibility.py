@@ -19,7 +19,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, cross_validate
 
-from sklearn_dl.linear_model import LinearRegression, LogisticRegression
+from sklearn_dl.linear_model import LinearRegression, LogisticRegression, Perceptron
 from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn_dl.neural_network import Autoencoder, MLPClassifier, MLPRegressor
 
@@ -34,6 +34,10 @@ ESTIMATORS = {
         lambda rs: LogisticRegression(
             solver="adam", early_stopping=True, batch_size=16, max_iter=15, random_state=rs
         ),
+        "classifier",
+    ),
+    "Perceptron": (
+        lambda rs: Perceptron(early_stopping=True, max_iter=15, random_state=rs),
         "classifier",
     ),
     "MLPClassifier": (

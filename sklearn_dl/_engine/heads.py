@@ -307,6 +307,7 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
                 "None, or a value too large for the dtype of X); remove or impute "
                 "them, or scale y."
             )
+        self._make_loss().check_targets(Y)
         return Y
 
     def _make_loss(self):
@@ -321,6 +322,8 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
 
     @property
     def out_activation_(self):
+        if isinstance(self.loss_function_, CategoricalCrossEntropy):
+            return "softmax"
         return "exp" if self._log_link() else "identity"
 
     def _log_link(self):

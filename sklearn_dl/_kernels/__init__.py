@@ -42,6 +42,11 @@ MIN_SIZE = 1 << 12
 # loads them only when its steps × parameters reach this (a few seconds of work).
 WORTH_LOADING = 10**9
 
+# A loop of per-sample steps costs tens of microseconds a step in numpy, and
+# loading numba about a second: a training loads it once it has spent about
+# that long in numpy (so it never takes more than twice the best of the two).
+LOOP_STEPS = 2 * 10**4
+
 _state = {"enabled": os.environ.get("SKLEARN_DL_KERNELS", "1").strip() not in {"0", ""}}
 _module = {}  # the compiled module once loaded, or None once it failed
 _fit = threading.local()  # whether the fit running on this thread wants kernels
@@ -134,6 +139,22 @@ def enabled_for(params: np.ndarray) -> bool:
         and params.flags.c_contiguous
         and _load() is not None
     )
+
+
+def enabled_for_steps(n_steps: float) -> bool:
+    """Whether a kernel that loops over per-sample steps itself should run.
+
+    Such a kernel saves the interpreter's microseconds on every step rather
+    than nanoseconds per entry: numba is loaded once a training has taken
+    :data:`LOOP_STEPS` steps in numpy, and once loaded it is always used.
+
+    Parameters
+    ----------
+    n_steps : float
+        The steps the training has taken, this epoch's included.
+    """
+    loaded = _module.get("module") is not None
+    return _state["enabled"] and (loaded or n_steps >= LOOP_STEPS) and _load() is not None
 
 
 def call(name: str, *args) -> bool:

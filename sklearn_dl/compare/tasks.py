@@ -165,6 +165,15 @@ _ALL_TASKS = (
         "accuracy",
     ),
     Task(
+        "perceptron",
+        "Perceptron",
+        "classification",
+        lambda b: _import_ours("linear_model", "Perceptron")(random_state=b.seed),
+        {"Perceptron": lambda b: linear_model.Perceptron(random_state=b.seed)},
+        (*_SMALL_CLASSIFICATION, "synthetic_classification"),
+        "accuracy",
+    ),
+    Task(
         "knn_classifier",
         "KNeighborsClassifier",
         "classification",

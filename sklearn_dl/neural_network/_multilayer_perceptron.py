@@ -395,11 +395,14 @@ class MLPRegressor(_BaseMLP, NetworkRegressor):
 
     Parameters
     ----------
-    loss : {"squared_error", "poisson", "absolute_error", "huber"} or Loss, \
-default="squared_error"
+    loss : {"squared_error", "poisson", "absolute_error", "huber", "kl_divergence"} \
+or Loss, default="squared_error"
         ``½ r²`` (scikit-learn's), the Poisson deviance with a log link
-        (scikit-learn's), ``|r|``, or Huber's loss with ``delta=1``; a loss
-        object such as ``Huber(delta=0.5)`` sets its own parameters.
+        (scikit-learn's), ``|r|``, Huber's loss with ``delta=1``, or the
+        Kullback-Leibler divergence ``Σ_k y_k log(y_k / p_k)`` of a softmax
+        output ``p`` from targets whose rows are probability distributions
+        (``predict`` then returns distributions); a loss object such as
+        ``Huber(delta=0.5)`` sets its own parameters.
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
         Width of each hidden layer. ``()`` gives no hidden layer: the linear
         model.
@@ -575,7 +578,10 @@ default="squared_error"
     _parameter_constraints = {
         **NetworkRegressor._parameter_constraints,
         **_MLP_CONSTRAINTS,
-        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"}), Loss],
+        "loss": [
+            StrOptions({"squared_error", "poisson", "absolute_error", "huber", "kl_divergence"}),
+            Loss,
+        ],
     }
 
     def __init__(
