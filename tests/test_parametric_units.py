@@ -12,7 +12,7 @@ from sklearn_dl._engine.network import Network
 from sklearn_dl._engine.objective import Objective
 from sklearn_dl.activations import LeakyReLU, PReLU
 from sklearn_dl.initializers import get_initializer
-from sklearn_dl.layers import Activation, BatchNorm, Dense, Maxout
+from sklearn_dl.layers import Dense, Maxout
 from sklearn_dl.losses import get_loss
 from sklearn_dl.neural_network import Autoencoder, MLPClassifier, MLPRegressor
 from sklearn_dl.penalties import get_penalty
@@ -153,38 +153,6 @@ def test_maxout_generalises_relu_and_leaky_relu():
 
 
 # -- both ---------------------------------------------------------------------------------
-
-
-NETWORKS = {
-    "prelu": lambda: [Dense(5, "prelu"), Dense(3)],
-    "prelu_batch_norm": lambda: [Dense(5), BatchNorm(), Activation(PReLU(0.1)), Dense(3)],
-    "maxout": lambda: [Dense(6), Maxout(2), Dense(3)],
-    "maxout_batch_norm": lambda: [Dense(9, "tanh"), BatchNorm(), Maxout(3), Dense(3)],
-    "both": lambda: [Dense(8), Maxout(2), Dense(4, "prelu"), Dense(3)],
-}
-
-
-@pytest.mark.parametrize("name", sorted(NETWORKS))
-def test_network_gradient_with_slopes_and_pieces(name):
-    rng = np.random.default_rng(3)
-    X = rng.standard_normal((7, 4))
-    Y = np.eye(3)[rng.integers(0, 3, 7)]
-    weight = rng.uniform(0.5, 2.0, 7)
-    network = build(NETWORKS[name](), seed=4)
-    network.params[network.n_weights :] += rng.uniform(-0.2, 0.2, network.params.size)[
-        network.n_weights :
-    ]  # distinct slopes and biases
-    loss, penalty = get_loss("multinomial"), get_penalty("l2")
-
-    def objective(params):
-        network.params[...] = params
-        Z = network.forward(X, training=True)
-        return (loss.value(Y, Z, weight) + 0.3 * penalty.value(network.weights)) / weight.sum()
-
-    start = network.params.copy()
-    Objective(network, loss, penalty, 0.3).gradient(X, Y, weight, weight.sum())
-    analytic = network.grads.copy()
-    assert_gradient_close(analytic, numeric_gradient(objective, start))
 
 
 def test_one_activation_per_layer_with_prelu_and_maxout():
