@@ -1,8 +1,9 @@
 """Multi-layer perceptrons: the engine's network with hidden layers.
 
 Each hidden layer is ``Dense(units, activation)``, or with batch normalisation
-``Dense(units) → BatchNorm → Activation``, optionally followed by Gaussian
-noise and dropout; the output layer is linear and the loss owns the output
+``Dense(units) → BatchNorm → Activation``; a maxout one is ``Dense(k units)
+→ Maxout(k)``, with the batch normalisation between them. Gaussian noise and
+dropout may follow; the output layer is linear and the loss owns the output
 nonlinearity. Every parameter of scikit-learn's ``MLPClassifier`` and
 ``MLPRegressor`` keeps its name, default and meaning; the others are additions.
 """
