@@ -46,6 +46,9 @@ _SGD_ONLY_SCHEDULES = ("invscaling", "adaptive")
 class _BaseMLP(NetworkSettings):
     """What both perceptrons share: the hidden layers and scikit-learn's attributes."""
 
+    # The default for estimators saved before the parameter existed.
+    maxout_pieces = 2
+
     # -- the network ----------------------------------------------------------------
 
     def _hidden_layers(self):

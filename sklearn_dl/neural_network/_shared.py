@@ -64,7 +64,8 @@ class NetworkSettings:
     def _schedule(self):
         return get_schedule(self._learning_rate(), self.power_t)
 
-    # An estimator without the parameter computes each batch in one piece.
+    # An estimator without the parameter (or saved before it existed) computes
+    # each batch in one piece.
     micro_batch_size = None
 
     def _trainer(self, n_samples):
