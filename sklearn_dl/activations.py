@@ -51,6 +51,20 @@ class Activation(Part):
         """Return ``dZ = dA * f'(Z)``, computed in place in ``dA``."""
         raise NotImplementedError
 
+    # An activation with parameters of its own (PReLU's slopes) declares their
+    # shapes; its layer gives it views into the network's unpenalised
+    # parameters and gradients, and its ``backward`` fills the gradient views.
+
+    def parameter_shapes(self, n_units: int) -> list[tuple[int, ...]]:
+        """Shapes of the activation's own parameters for ``n_units`` units (never penalised)."""
+        return []
+
+    def bind(self, params: list[NDArray], grads: list[NDArray]) -> None:
+        """Keep views into the network's parameters and gradients."""
+
+    def initialize(self) -> None:
+        """Set the initial values of the activation's own parameters in place."""
+
 
 class Identity(Activation):
     """``f(z) = z``; ``f'(z) = 1``.
@@ -335,6 +349,79 @@ class Swish(Activation):
         return dA
 
 
+class PReLU(Activation):
+    """``f(z_j) = z_j if z_j > 0 else a_j z_j``, with a learned slope ``a_j`` per unit.
+
+    The slopes are parameters of the network, trained with the weights by
+    every solver and never penalised. With ``dA = ∂L/∂A`` over the rows
+    ``i``::
+
+        ∂L/∂Z_ij = dA_ij (1 if Z_ij > 0 else a_j)      ∂L/∂a_j = Σ_i dA_ij min(Z_ij, 0)
+
+    Until a layer gives it its slopes, every unit's slope is
+    ``initial_slope``: the object alone is a leaky ReLU.
+
+    Parameters
+    ----------
+    initial_slope : float, default=0.25
+        The slope every unit starts from.
+
+    Attributes
+    ----------
+    slope_ : ndarray of shape (n_units,)
+        The learned slopes, a view into the network's parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.activations import PReLU
+    >>> act = PReLU()
+    >>> act.bind([np.empty(2)], [np.empty(2)])  # a layer's views into the network
+    >>> act.initialize()
+    >>> act.slope_[1] = 0.5  # as training may leave it
+    >>> Z = np.array([[-2.0, -2.0], [1.0, -4.0]])
+    >>> act.forward(Z)
+    array([[-0.5, -1. ],
+           [ 1. , -2. ]])
+    >>> dZ = act.backward(Z, act.forward(Z), np.ones_like(Z))
+    >>> dZ, act.dslope_
+    (array([[0.25, 0.5 ],
+           [1.  , 0.5 ]]), array([-2., -6.]))
+    """
+
+    _parameter_constraints = {
+        "initial_slope": [Interval(Real, None, None, closed="neither")],
+    }
+
+    def __init__(self, initial_slope=0.25):
+        self.initial_slope = initial_slope
+
+    def parameter_shapes(self, n_units):
+        return [(n_units,)]
+
+    def bind(self, params, grads):
+        self.slope_, self.dslope_ = params[0], grads[0]
+
+    def initialize(self):
+        self.slope_[...] = self.initial_slope
+
+    def _factor(self, Z):
+        """``1`` where ``Z > 0``, else the unit's slope."""
+        slope = self.__dict__.get("slope_")
+        if slope is None:
+            slope = Z.dtype.type(self.initial_slope)
+        return np.where(Z > 0, Z.dtype.type(1), slope)
+
+    def forward(self, Z, out=None):
+        return np.multiply(Z, self._factor(Z), out=out)
+
+    def backward(self, Z, A, dA):
+        if "dslope_" in self.__dict__:
+            np.sum(dA * np.minimum(Z, 0), axis=0, out=self.dslope_)
+        dA *= self._factor(Z)
+        return dA
+
+
 ACTIVATIONS = {
     "identity": Identity,
     "linear": Identity,
@@ -349,6 +436,7 @@ ACTIVATIONS = {
     "softplus": Softplus,
     "swish": Swish,
     "silu": Swish,
+    "prelu": PReLU,
 }
 
 

@@ -16,6 +16,7 @@ prediction never aliases a buffer.
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -191,17 +192,21 @@ class Dense(Layer):
         return [(self.n_in_, self.units)]
 
     def other_shapes(self):
-        return [(self.units,)] if self.use_bias else []
+        bias = [(self.units,)] if self.use_bias else []
+        return bias + self.activation_.parameter_shapes(self.units)
 
     def bind(self, weights, others, weight_grads, other_grads):
         self.W_, self.dW_ = weights[0], weight_grads[0]
         self.b_ = others[0] if self.use_bias else None
         self.db_ = other_grads[0] if self.use_bias else None
+        # The activation's own parameters (PReLU's slopes) follow the bias.
+        self.activation_.bind(others[self.use_bias :], other_grads[self.use_bias :])
 
     def initialize(self, rng, initializer):
         self.W_[...] = initializer.sample(self.W_.shape, rng, self.dtype_)
         if self.use_bias:
             self.b_[...] = initializer.sample_bias(self.W_.shape, rng, self.dtype_)
+        self.activation_.initialize()
 
     def forward(self, X, training=False, rng=None):
         shape = (X.shape[0], self.units)
@@ -265,6 +270,15 @@ class Activation(Layer):
     def build(self, n_in, dtype):
         self.activation_ = get_activation(self.activation)
         return super().build(n_in, dtype)
+
+    def other_shapes(self):
+        return self.activation_.parameter_shapes(self.n_in_)
+
+    def bind(self, weights, others, weight_grads, other_grads):
+        self.activation_.bind(others, other_grads)
+
+    def initialize(self, rng, initializer):
+        self.activation_.initialize()
 
     def forward(self, X, training=False, rng=None):
         out = self._buffer("A", X.shape) if training else None
@@ -515,9 +529,11 @@ class TiedDense(Dense):
 
     def bind(self, weights, others, weight_grads, other_grads):
         self.b_, self.db_ = others[0], other_grads[0]
+        self.activation_.bind(others[1:], other_grads[1:])
 
     def initialize(self, rng, initializer):
         self.b_[...] = 0
+        self.activation_.initialize()
 
     def finish_backward(self):
         self.source.dW_ += self.dW_.T
@@ -616,6 +632,76 @@ class ActivityL1(Layer):
         step *= self.dtype_.type(self.strength / A.shape[0])
         dY += step
         return dY
+
+
+class Maxout(Layer):
+    """``A_j = max(X_{j,1}, …, X_{j,k})``: the largest of each group of ``k = pieces`` inputs.
+
+    After a :class:`Dense` layer of ``units * pieces`` outputs, unit ``j`` is
+    the maxout unit ``max(w₁ᵀx + b₁, …, w_kᵀx + b_k)``, its pieces being the
+    dense outputs ``j k``, …, ``j k + k - 1`` (the columns of ``W`` grouped
+    unit by unit). The layer has no parameters of its own: the dense layer
+    before it carries ``k`` times the weights of an ordinary unit.
+
+    Parameters
+    ----------
+    pieces : int, default=2
+        The number ``k`` of affine pieces per unit; the input width must be a
+        multiple of it.
+
+    Notes
+    -----
+    The gradient goes to the winning piece of each unit, the others get none::
+
+        ∂L/∂X_{j,p} = ∂L/∂A_j if p = argmax_q X_{j,q} else 0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.layers import Maxout
+    >>> layer = Maxout(pieces=2)
+    >>> layer.build(4, np.float64)
+    2
+    >>> layer.forward(np.array([[1.0, 3.0, -2.0, -1.0]]), training=True)
+    array([[ 3., -1.]])
+    >>> layer.backward(np.array([[10.0, 20.0]]))
+    array([[ 0., 10.,  0., 20.]])
+    """
+
+    def __init__(self, pieces=2):
+        self.pieces = pieces
+
+    def build(self, n_in, dtype):
+        if not isinstance(self.pieces, Integral) or self.pieces < 1 or n_in % self.pieces:
+            raise ValueError(
+                f"A Maxout layer of pieces={self.pieces!r} needs an input width that "
+                f"is a multiple of it; got {n_in}."
+            )
+        super().build(n_in, dtype)
+        self.n_out_ = n_in // self.pieces
+        return self.n_out_
+
+    def forward(self, X, training=False, rng=None):
+        if sp.issparse(X):
+            X = X.toarray()
+        grouped = X.reshape(X.shape[0], self.n_out_, self.pieces)
+        if not training:
+            return grouped.max(axis=2)
+        winner = self._scratch.array("winner", (X.shape[0], self.n_out_, 1), np.intp)
+        np.argmax(grouped, axis=2, out=winner[..., 0])
+        A = self._buffer("A", (X.shape[0], self.n_out_))
+        A[...] = np.take_along_axis(grouped, winner, axis=2)[..., 0]
+        return A
+
+    def backward(self, dY, need_input_grad=True):
+        if not need_input_grad:
+            return None
+        winner = self._scratch.array("winner", (*dY.shape, 1), np.intp)
+        dX = self._buffer("dX", (dY.shape[0], self.n_in_))
+        dX[...] = 0
+        grouped = dX.reshape(dY.shape[0], self.n_out_, self.pieces)
+        np.put_along_axis(grouped, winner, dY[..., None], axis=2)
+        return dX
 
 
 # -- the estimator -------------------------------------------------------------------

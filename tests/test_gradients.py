@@ -7,7 +7,7 @@ from sklearn_dl._engine.network import Network
 from sklearn_dl._engine.objective import Objective
 from sklearn_dl.activations import ACTIVATIONS, get_activation
 from sklearn_dl.initializers import get_initializer
-from sklearn_dl.layers import Activation, BatchNorm, Dense, Dropout, GaussianNoise
+from sklearn_dl.layers import Activation, BatchNorm, Dense, Dropout, GaussianNoise, Maxout
 from sklearn_dl.losses import LOSSES, get_loss
 from sklearn_dl.penalties import PENALTIES, get_penalty
 
@@ -96,6 +96,12 @@ LAYER_STACKS = {
     "deep": lambda: [Dense(6, "gelu"), Dense(4, "softplus"), Dense(3)],
     "batch_norm": lambda: [Dense(5), BatchNorm(), Activation("elu"), Dense(3)],
     "no_bias": lambda: [Dense(5, "swish", use_bias=False), Dense(3, use_bias=False)],
+    # PReLU's slopes are parameters; maxout routes the gradient to each unit's winning piece.
+    "prelu": lambda: [Dense(5, "prelu"), Dense(3)],
+    "prelu_batch_norm": lambda: [Dense(5), BatchNorm(), Activation("prelu"), Dense(3)],
+    "maxout": lambda: [Dense(6), Maxout(2), Dense(3)],
+    "maxout_batch_norm": lambda: [Dense(9, "tanh"), BatchNorm(), Maxout(3), Dense(3)],
+    "maxout_then_prelu": lambda: [Dense(8), Maxout(2), Dense(4, "prelu", use_bias=False), Dense(3)],
 }
 
 

@@ -80,6 +80,8 @@ ESTIMATORS = [
         penalty="elasticnet",
     ),
     MLPRegressor(solver="cg", activation="gelu", hidden_layer_sizes=(10,)),
+    MLPClassifier(activation="prelu", hidden_layer_sizes=(20,)),
+    MLPRegressor(activation="maxout", hidden_layer_sizes=(10,), maxout_pieces=3),
 ]
 
 

@@ -68,6 +68,17 @@ FITTED = {
         ),
         "clf",
     ),
+    "MLPClassifier-prelu-maxout": (
+        lambda: MLPClassifier(
+            hidden_layer_sizes=(6, 4),
+            activation=["prelu", "maxout"],
+            batch_norm=True,
+            micro_batch_size=16,
+            max_iter=5,
+            random_state=0,
+        ),
+        "clf",
+    ),
     "MLPClassifier-lbfgs": (
         lambda: MLPClassifier(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=5),
         "clf",

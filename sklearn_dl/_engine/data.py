@@ -56,6 +56,15 @@ class Data:
         """``y`` as given (not encoded) for the rows of this set."""
         return self.y if self.index is None else self.y[self.index]
 
+    def micro_batches(self, batch, size):
+        """The rows ``batch`` (as :meth:`rows` takes them) in parts of at most ``size`` rows."""
+        if isinstance(batch, slice):  # a slice from ``batches``: parts are slices too
+            for start in range(batch.start, batch.stop, size):
+                yield self.rows(slice(start, min(start + size, batch.stop)))
+        else:
+            for part in batches(len(batch), size):
+                yield self.rows(batch[part])
+
     def chunks(self, size=4096):
         """``X, Y, sample_weight`` in chunks of ``size`` rows, in order."""
         for batch in batches(self.n_samples, size):

@@ -2,7 +2,7 @@
 
 All parameters live in one contiguous array ``params``, laid out as
 
-    [ weights of layer 1, weights of layer 2, ... | biases, batch-norm γ and β ]
+    [ weights of layer 1, weights of layer 2, ... | biases, batch-norm γ and β, PReLU slopes ]
 
 so that the penalised part is the prefix ``params[:n_weights]``. Each layer
 holds views into it, and into the matching gradient vector ``grads``. An

@@ -65,6 +65,31 @@ class Objective:
             self.penalty.add_smooth_gradient(W, dW, self.alpha / total_weight, work)
         return data_loss
 
+    def accumulated_gradient(self, parts, total_weight, rng=None):
+        """Fill ``network.grads`` with ``∇F`` on a batch given in parts; return ``Σ_B s_i loss_i``.
+
+        Gradient accumulation: each part (micro-batch) ``m`` of weight
+        ``w_m = Σ_m s_i`` goes through :meth:`gradient`, which gives
+        ``g_m = Σ_m s_i ∇loss_i / w_m + alpha ∇R / Σ_i s_i``; the batch's
+        gradient is then ``Σ_m w_m g_m / Σ_m w_m``, which counts every row by
+        its weight and the penalty once. Only one part is in memory at a time.
+        """
+        grads = self.network.grads
+        total = self._scratch.array("accumulated", grads.shape, grads.dtype)
+        total[...] = 0
+        data_loss = batch_weight = 0.0
+        for X, Y, sample_weight in parts:
+            data_loss += self.gradient(X, Y, sample_weight, total_weight, rng)
+            weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+            if weight > 0:  # a part of weight 0 adds nothing to the data gradient
+                grads *= grads.dtype.type(weight)
+                total += grads
+                batch_weight += weight
+        # With every part of weight 0, ``grads`` holds the last part's: the penalty's.
+        if batch_weight > 0:
+            np.multiply(total, grads.dtype.type(1.0 / batch_weight), out=grads)
+        return data_loss
+
     def penalty_value(self):
         if self.penalty is None:
             return 0.0

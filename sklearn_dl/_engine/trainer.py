@@ -73,6 +73,7 @@ class Trainer:
     val_score: object = None
     stop_on_divergence: bool = False
     n_iter: int = 0
+    micro_batch_size: int | None = None  # None: each batch in one piece
 
     @property
     def network(self):
@@ -155,8 +156,15 @@ class Trainer:
         order = self.state.rng.permutation(train.n_samples) if self.shuffle else None
         data_loss = 0.0
         for batch in batches(train.n_samples, self.batch_size):
-            X, Y, weight = train.rows(batch if order is None else order[batch])
-            value = self.objective.gradient(X, Y, weight, self._train_weight, self.state.rng)
+            rows = batch if order is None else order[batch]
+            if self.micro_batch_size is None:
+                X, Y, weight = train.rows(rows)
+                value = self.objective.gradient(X, Y, weight, self._train_weight, self.state.rng)
+            else:  # gradient accumulation: the rows are gathered part by part too
+                parts = train.micro_batches(rows, self.micro_batch_size)
+                value = self.objective.accumulated_gradient(
+                    parts, self._train_weight, self.state.rng
+                )
             if not math.isfinite(value):
                 return math.inf
             step = self.state.solver.step(self.params, self.network.grads, lr)

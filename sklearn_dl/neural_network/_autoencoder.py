@@ -38,7 +38,7 @@ from ..activations import ACTIVATIONS, Activation
 from ..layers import ActivityL1, Dense, GaussianNoise, Layer, MaskingNoise, TiedDense
 from ..losses import BinaryCrossEntropy, SquaredError
 from ..optimizers import OPTIMIZERS, BaseOptimizer
-from ._shared import SHARED_CONSTRAINTS, NetworkSettings, per_layer
+from ._shared import MICRO_BATCH_CONSTRAINTS, SHARED_CONSTRAINTS, NetworkSettings, per_layer
 
 _DENOISING_KINDS = {"gaussian": GaussianNoise, "mask": MaskingNoise}
 _CHUNK = 4096  # rows per inference pass in score
@@ -159,6 +159,12 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         its own target); ``None`` means the estimator's ``score``, the
         negative reconstruction error. (scikit-learn's scorer names need
         ``predict`` or ``predict_proba``, which an autoencoder does not have.)
+    micro_batch_size : int or None, default=None
+        Gradient accumulation for the mini-batch solvers: each batch is
+        computed in parts of ``micro_batch_size`` rows whose gradients are
+        added up before the batch's one step, so that memory grows with
+        ``micro_batch_size``, not ``batch_size``. ``None``, or a value of at
+        least the batch size, computes each batch in one piece.
 
     Attributes
     ----------
@@ -220,6 +226,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         "tied_weights": ["boolean"],
         "denoising": [None, Interval(Real, 0, None, closed="left"), tuple, Layer],
         "sparsity": [Interval(Real, 0, None, closed="left")],
+        **MICRO_BATCH_CONSTRAINTS,
     }
 
     def __init__(
@@ -259,6 +266,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         weight_init="glorot_uniform",
         callbacks=None,
         scoring=None,
+        micro_batch_size=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -294,6 +302,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         self.weight_init = weight_init
         self.callbacks = callbacks
         self.scoring = scoring
+        self.micro_batch_size = micro_batch_size
 
     # -- fit ----------------------------------------------------------------------------
 

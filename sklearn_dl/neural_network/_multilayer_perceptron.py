@@ -1,24 +1,26 @@
 """Multi-layer perceptrons: the engine's network with hidden layers.
 
 Each hidden layer is ``Dense(units, activation)``, or with batch normalisation
-``Dense(units) → BatchNorm → Activation``, optionally followed by Gaussian
-noise and dropout; the output layer is linear and the loss owns the output
+``Dense(units) → BatchNorm → Activation``; a maxout one is ``Dense(k units)
+→ Maxout(k)``, with the batch normalisation between them. Gaussian noise and
+dropout may follow; the output layer is linear and the loss owns the output
 nonlinearity. Every parameter of scikit-learn's ``MLPClassifier`` and
 ``MLPRegressor`` keeps its name, default and meaning; the others are additions.
 """
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils.validation import column_or_1d
 
 from .._engine.heads import NetworkClassifier, NetworkRegressor
 from .._validation import Interval, StrOptions
+from ..activations import ACTIVATIONS, Activation
 from ..initializers import INITIALIZERS, Initializer, ScikitLearnUniform, get_initializer
 from ..layers import Activation as ActivationLayer
-from ..layers import BatchNorm, Dense, Dropout, GaussianNoise
+from ..layers import BatchNorm, Dense, Dropout, GaussianNoise, Maxout
 from ..losses import Loss
-from ._shared import SHARED_CONSTRAINTS, NetworkSettings, per_layer
+from ._shared import MICRO_BATCH_CONSTRAINTS, SHARED_CONSTRAINTS, NetworkSettings, per_layer
 
 _MLP_CONSTRAINTS = {
     **SHARED_CONSTRAINTS,
@@ -29,6 +31,10 @@ _MLP_CONSTRAINTS = {
     "gaussian_noise": [Interval(Real, 0, None, closed="left"), list, tuple],
     "batch_norm": ["boolean"],
     "weight_init": [StrOptions({"auto", *INITIALIZERS}), Initializer],
+    # "maxout" is a layer of its own (Dense with k times the units, then Maxout).
+    "activation": [StrOptions({*ACTIVATIONS, "maxout"}), Activation, list, tuple],
+    "maxout_pieces": [Interval(Integral, 1, None, closed="left")],
+    **MICRO_BATCH_CONSTRAINTS,
 }
 
 # scikit-learn ignores these schedule names unless solver="sgd" (adam keeps a
@@ -39,6 +45,9 @@ _SGD_ONLY_SCHEDULES = ("invscaling", "adaptive")
 
 class _BaseMLP(NetworkSettings):
     """What both perceptrons share: the hidden layers and scikit-learn's attributes."""
+
+    # The default for estimators saved before the parameter existed.
+    maxout_pieces = 2
 
     # -- the network ----------------------------------------------------------------
 
@@ -51,7 +60,11 @@ class _BaseMLP(NetworkSettings):
         input_std, hidden_std = self._noise_levels()
         layers = [GaussianNoise(input_std)] if input_std else []
         for units, activation, rate in zip(sizes, activations, rates, strict=True):
-            if self.batch_norm:
+            if _is_name(activation, "maxout"):
+                pieces = self.maxout_pieces
+                norm = [BatchNorm(momentum=0.9)] if self.batch_norm else []
+                layers += [Dense(units * pieces), *norm, Maxout(pieces)]
+            elif self.batch_norm:
                 # momentum 0.9: running statistics settle within tens of steps, as
                 # short fits with one batch per epoch need.
                 layers += [Dense(units), BatchNorm(momentum=0.9), ActivationLayer(activation)]
@@ -145,9 +158,11 @@ class MLPClassifier(_BaseMLP, NetworkClassifier):
     activation : str, Activation or list, default="relu"
         Nonlinearity of the hidden layers: ``"identity"``, ``"logistic"``,
         ``"tanh"``, ``"relu"`` (scikit-learn's), ``"leaky_relu"``, ``"elu"``,
-        ``"selu"``, ``"gelu"``, ``"softplus"``, ``"swish"``, an
-        :class:`~sklearn_dl.activations.Activation` object, or a list with one
-        per hidden layer.
+        ``"selu"``, ``"gelu"``, ``"softplus"``, ``"swish"``, ``"prelu"`` (a
+        negative slope per unit, learned and never penalised), ``"maxout"``
+        (units ``max(w₁ᵀx + b₁, …, w_kᵀx + b_k)`` of ``k = maxout_pieces``
+        pieces), an :class:`~sklearn_dl.activations.Activation` object, or a
+        list with one per hidden layer.
     solver : str or optimizer, default="adam"
         ``"adam"``, ``"sgd"`` (with ``momentum`` and ``nesterovs_momentum``),
         ``"lbfgs"`` as in scikit-learn; also ``"momentum"``, ``"nesterov"``,
@@ -248,6 +263,20 @@ class MLPClassifier(_BaseMLP, NetworkClassifier):
         monitoring ``"val_score"``): a scikit-learn scorer name such as
         ``"neg_log_loss"`` or a callable ``scorer(estimator, X, y)``; ``None``
         means the estimator's ``score``.
+
+    maxout_pieces : int, default=2
+        The number ``k`` of affine pieces of each ``"maxout"`` unit: the dense
+        layer before a maxout layer has ``k`` times its units (``coefs_`` has
+        ``k * units`` columns, piece ``p`` of unit ``j`` in column ``j k + p``).
+    micro_batch_size : int or None, default=None
+        Gradient accumulation for the mini-batch solvers: each batch is
+        computed in parts of ``micro_batch_size`` rows whose gradients are
+        added up before the one step of the batch, which is the step of the
+        whole batch (batch normalisation excepted: its statistics are those of
+        each part). Memory during ``fit`` then grows with
+        ``micro_batch_size``, not ``batch_size``. ``None``, or a value of at
+        least the batch size, computes each batch in one piece; the
+        full-batch solvers ignore it.
 
     Attributes
     ----------
@@ -352,6 +381,8 @@ class MLPClassifier(_BaseMLP, NetworkClassifier):
         class_weight=None,
         callbacks=None,
         scoring=None,
+        maxout_pieces=2,
+        micro_batch_size=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -385,6 +416,8 @@ class MLPClassifier(_BaseMLP, NetworkClassifier):
         self.class_weight = class_weight
         self.callbacks = callbacks
         self.scoring = scoring
+        self.maxout_pieces = maxout_pieces
+        self.micro_batch_size = micro_batch_size
 
 
 class MLPRegressor(_BaseMLP, NetworkRegressor):
@@ -409,9 +442,11 @@ or Loss, default="squared_error"
     activation : str, Activation or list, default="relu"
         Nonlinearity of the hidden layers: ``"identity"``, ``"logistic"``,
         ``"tanh"``, ``"relu"`` (scikit-learn's), ``"leaky_relu"``, ``"elu"``,
-        ``"selu"``, ``"gelu"``, ``"softplus"``, ``"swish"``, an
-        :class:`~sklearn_dl.activations.Activation` object, or a list with one
-        per hidden layer.
+        ``"selu"``, ``"gelu"``, ``"softplus"``, ``"swish"``, ``"prelu"`` (a
+        negative slope per unit, learned and never penalised), ``"maxout"``
+        (units ``max(w₁ᵀx + b₁, …, w_kᵀx + b_k)`` of ``k = maxout_pieces``
+        pieces), an :class:`~sklearn_dl.activations.Activation` object, or a
+        list with one per hidden layer.
     solver : str or optimizer, default="adam"
         ``"adam"``, ``"sgd"`` (with ``momentum`` and ``nesterovs_momentum``),
         ``"lbfgs"`` as in scikit-learn; also ``"momentum"``, ``"nesterov"``,
@@ -509,6 +544,20 @@ or Loss, default="squared_error"
         monitoring ``"val_score"``): a scikit-learn scorer name such as
         ``"neg_mean_absolute_error"`` or a callable ``scorer(estimator, X, y)``;
         ``None`` means the estimator's ``score``.
+
+    maxout_pieces : int, default=2
+        The number ``k`` of affine pieces of each ``"maxout"`` unit: the dense
+        layer before a maxout layer has ``k`` times its units (``coefs_`` has
+        ``k * units`` columns, piece ``p`` of unit ``j`` in column ``j k + p``).
+    micro_batch_size : int or None, default=None
+        Gradient accumulation for the mini-batch solvers: each batch is
+        computed in parts of ``micro_batch_size`` rows whose gradients are
+        added up before the one step of the batch, which is the step of the
+        whole batch (batch normalisation excepted: its statistics are those of
+        each part). Memory during ``fit`` then grows with
+        ``micro_batch_size``, not ``batch_size``. ``None``, or a value of at
+        least the batch size, computes each batch in one piece; the
+        full-batch solvers ignore it.
 
     Attributes
     ----------
@@ -619,6 +668,8 @@ or Loss, default="squared_error"
         l1_ratio=0.5,
         callbacks=None,
         scoring=None,
+        maxout_pieces=2,
+        micro_batch_size=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -652,6 +703,8 @@ or Loss, default="squared_error"
         self.l1_ratio = l1_ratio
         self.callbacks = callbacks
         self.scoring = scoring
+        self.maxout_pieces = maxout_pieces
+        self.micro_batch_size = micro_batch_size
 
     def _encode_targets(self, y, dtype, reset, classes=None):
         y = np.asarray(y)

@@ -22,6 +22,11 @@ SHARED_CONSTRAINTS = {
     "max_fun": [Interval(Integral, 1, None, closed="left")],
 }
 
+# Gradient accumulation, for the estimators that offer it (see ``_trainer``).
+MICRO_BATCH_CONSTRAINTS = {
+    "micro_batch_size": [Interval(Integral, 1, None, closed="left"), None],
+}
+
 
 class NetworkSettings:
     """The estimator base's hooks as the shared settings answer them.
@@ -29,7 +34,8 @@ class NetworkSettings:
     ``hidden_layer_sizes`` and ``activation`` describe the hidden layers;
     ``momentum``, ``nesterovs_momentum``, ``beta_1``, ``beta_2`` and
     ``epsilon`` configure the optimizers given by name; ``power_t`` the
-    ``"invscaling"`` schedule; ``weight_init`` the initial weights.
+    ``"invscaling"`` schedule; ``weight_init`` the initial weights;
+    ``micro_batch_size`` splits each mini-batch for gradient accumulation.
     """
 
     def _layer_sizes(self):
@@ -57,6 +63,23 @@ class NetworkSettings:
 
     def _schedule(self):
         return get_schedule(self._learning_rate(), self.power_t)
+
+    # An estimator without the parameter (or saved before it existed) computes
+    # each batch in one piece.
+    micro_batch_size = None
+
+    def _trainer(self, n_samples):
+        """The base's trainer, computing each batch in parts of ``micro_batch_size`` rows.
+
+        A ``micro_batch_size`` of at least the batch size leaves the batch in
+        one piece: it is clipped, as ``batch_size`` is clipped to the number
+        of samples.
+        """
+        trainer = super()._trainer(n_samples)
+        micro = self.micro_batch_size
+        if micro is not None and micro < trainer.batch_size:
+            trainer.micro_batch_size = int(micro)
+        return trainer
 
 
 def per_layer(value, n_layers, name):
