@@ -20,6 +20,8 @@ Per-sample losses are summed over outputs. ``Y`` always has the shape of
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import expit, softmax, xlogy
@@ -387,6 +389,45 @@ class KLDivergence(CategoricalCrossEntropy):
                 f"rows do not (the first is row {bad[0]}, summing to {totals[bad[0]]:.6g}); "
                 "divide each row by its sum, e.g. y / y.sum(axis=1, keepdims=True)."
             )
+
+
+_LOG_2PI = math.log(2 * math.pi)
+
+
+class GaussianNLL(Loss):
+    """``loss = ½ (log 2π + v + (y - μ)² e^{-v})`` per feature, on logits ``[μ, v]``.
+
+    The negative log-density of ``y`` under ``N(μ, e^v)``: the logits have
+    two columns per target column, the means then the log-variances (as
+    :class:`~sklearn_dl.layers.LearnedVariance` gives them). The link is the mean.
+
+    Notes
+    -----
+    ``∂/∂μ = (μ - y) e^{-v}`` and ``∂/∂v = ½ (1 - (y - μ)² e^{-v})``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl.losses import GaussianNLL
+    >>> Y, Z = np.array([[1.0]]), np.array([[0.0, 0.0]])  # y = 1 under N(0, 1)
+    >>> value, grad = GaussianNLL().loss_gradient(Y, Z)
+    >>> round(float(value), 4), grad  # ½ log 2π + ½
+    (1.4189, array([[-1.,  0.]]))
+    """
+
+    def link(self, Z):
+        return Z[:, : Z.shape[1] // 2]
+
+    def _value_grad(self, Y, Z):
+        d = Z.shape[1] // 2
+        mean, log_var = Z[:, :d], Z[:, d:]
+        precision = np.exp(-log_var)
+        residual = mean - Y
+        scaled = residual * precision
+        squared = residual * scaled
+        values = 0.5 * (log_var + squared + Z.dtype.type(_LOG_2PI))
+        grad = np.concatenate([scaled, 0.5 * (1 - squared)], axis=1)
+        return values, grad
 
 
 LOSSES = {

@@ -38,7 +38,6 @@ _MODULES = (
     "sklearn_dl.neural_network._multilayer_perceptron",
     "sklearn_dl.neural_network._autoencoder",
     "sklearn_dl.neural_network._variational",
-    "sklearn_dl.neural_network._gaussian",
     "sklearn_dl._engine.network",
     "sklearn_dl._engine.trainer",
     "sklearn_dl._engine",

@@ -16,17 +16,26 @@ import sys
 import numpy as np
 import pytest
 
-from sklearn_dl.linear_model import LinearRegression, LogisticRegression
-from sklearn_dl.neural_network import Autoencoder, MLPClassifier, MLPRegressor
+from sklearn_dl.linear_model import LinearRegression, LogisticRegression, Perceptron
+from sklearn_dl.neural_network import (
+    Autoencoder,
+    MLPClassifier,
+    MLPRegressor,
+    VariationalAutoencoder,
+)
 
 ESTIMATORS = [
     MLPClassifier(max_iter=1),
     MLPClassifier(max_iter=1, solver="lbfgs", early_stopping=True, batch_norm=True),
     MLPRegressor(max_iter=1, dropout=0.1),
+    MLPClassifier(max_iter=1, activation=["prelu", "maxout"], hidden_layer_sizes=(8, 8)),
+    MLPRegressor(max_iter=1, batch_size=16, micro_batch_size=4),
     LogisticRegression(max_iter=1),
     LinearRegression(),
     LinearRegression(solver="sgd", max_iter=1),
     Autoencoder(max_iter=1, tied_weights=True, sparsity=0.1),
+    VariationalAutoencoder(max_iter=1),
+    Perceptron(max_iter=1),
 ]
 
 
@@ -41,10 +50,19 @@ LEVELS = {
 }
 ESTIMATOR_MODULES = (
     "sklearn_dl.linear_model",
+    "sklearn_dl._perceptron",
     "sklearn_dl.neural_network",
     "sklearn_dl._engine.base",
     "sklearn_dl._engine.heads",
 )
+
+
+# Where the first batch starts: the objective's gradient, or the loss of the
+# first sample for the perceptron's per-sample steps.
+FIRST_BATCH = {
+    ("sklearn_dl._engine.objective", "gradient"),
+    ("sklearn_dl.losses", "loss_gradient"),
+}
 
 
 def level(module):
@@ -80,7 +98,7 @@ def module_path_to_first_batch(fit):
                 up = level(module) < level(ours[-1])
                 if up or (module in ours and 0 < level(module) < 4):
                     reentries.append(changes[-1])
-            if module == "sklearn_dl._engine.objective" and frame.f_code.co_name == "gradient":
+            if (module, frame.f_code.co_name) in FIRST_BATCH:
                 done.append(True)
             stack.append(module)
         elif event == "return" and stack:
@@ -100,7 +118,8 @@ def module_path_to_first_batch(fit):
 def test_fit_never_calls_back_up(estimator):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 4))
-    y = (X[:, 0] > 0).astype(int) if hasattr(estimator, "predict_proba") else X[:, 0]
+    classifier = hasattr(estimator, "predict") and not hasattr(estimator, "transform")
+    y = (X[:, 0] > 0).astype(int) if classifier else X[:, 0]
     estimator.fit(X, y)  # imports and caches out of the way
     changes, reentries = module_path_to_first_batch(lambda: estimator.fit(X, y))
     assert changes  # the profile did see the package's modules

@@ -14,14 +14,9 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
-from sklearn_dl.losses import BinaryCrossEntropy
+from sklearn_dl.layers import GaussianCode, LearnedVariance, kl_divergence
+from sklearn_dl.losses import BinaryCrossEntropy, GaussianNLL
 from sklearn_dl.neural_network import Autoencoder, VariationalAutoencoder
-from sklearn_dl.neural_network._gaussian import (
-    GaussianCode,
-    GaussianNLL,
-    LearnedVariance,
-    kl_divergence,
-)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

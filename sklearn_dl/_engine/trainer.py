@@ -2,7 +2,8 @@
 
 :class:`Trainer` runs one ``fit`` or ``partial_fit`` call on a
 :class:`TrainingState`, which the estimator keeps from one call to the next;
-it records the history and calls the callbacks.
+it records the history and calls the callbacks. :class:`PerSampleTrainer`
+takes one step per sample (the perceptron's rule).
 """
 
 import math
@@ -10,6 +11,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from .. import _kernels
@@ -261,3 +263,81 @@ class Trainer:
         if self.n_iter == 0:  # already optimal at the start: log the objective once
             self._end_epoch(float(result.fun), 0.0, validation)
         return bool(stopped) or result.status != 1
+
+
+@dataclass
+class PerSampleTrainer(Trainer):
+    """The trainer with steps on one sample at a time, scikit-learn's SGD rule (the perceptron's).
+
+    It replaces only the epoch; the numba kernels take the same steps when
+    they pay for themselves, and ``_numpy_epoch`` is their reference.
+
+    Each step is ``θ ← θ - η (s ∇loss + alpha ∇R)`` on a linear network:
+    the sample's weight ``s`` multiplies its step (a mini-batch of one would
+    divide it out), and ``alpha`` weighs the penalty of every step.
+    """
+
+    def fit(self, train, validation=None, epochs=None):
+        # The objective divides alpha by the total sample weight, so that a
+        # step's penalty is alpha / Σ s; multiplied back, it is alpha, and the
+        # logged loss is the mean loss plus alpha R(w).
+        self.objective.alpha *= train.total_weight
+        return super().fit(train, validation, epochs)
+
+    def _run_epochs(self, train, validation, max_epochs):
+        stopped = super()._run_epochs(train, validation, max_epochs)
+        return stopped or self.tol is None  # tol=None asks for max_iter epochs
+
+    def _epoch(self, train, lr):
+        """One pass in a random order; return ``Σ s_i loss_i`` before each step."""
+        n = train.n_samples
+        order = self.state.rng.permutation(n) if self.shuffle else np.arange(n)
+        rows = order if train.index is None else train.index[order]
+        penalty, layer = self.objective.penalty, self.network.layers[0]
+        scale = self.objective.alpha / self._train_weight
+        decay = scale * penalty.l2 if penalty is not None else 0.0
+        threshold = lr * scale * penalty.l1 if penalty is not None else 0.0
+        if _kernels.enabled_for_steps(self.state.t + n):
+            total = np.zeros(1)
+            weights = train.sample_weight
+            weights = np.ones(train.X.shape[0], layer.W_.dtype) if weights is None else weights
+            bias = layer.b_ if layer.use_bias else np.zeros(0, layer.W_.dtype)
+            X = train.X
+            data = (X.data, X.indices, X.indptr) if sp.issparse(X) else (X,)
+            kind = "sparse" if sp.issparse(X) else "dense"
+            scalars = [layer.W_.dtype.type(x) for x in (lr, decay, threshold)]
+            arguments = (*data, rows, train.Y, weights, layer.W_, bias, *scalars, total)
+            if _kernels.call(f"perceptron_epoch_{kind}", *arguments):
+                return float(total[0])
+        return self._numpy_epoch(train, rows, lr, scale)
+
+    def _numpy_epoch(self, train, rows, lr, scale):
+        """The reference: each step through the loss, the penalty and the SGD solver."""
+        X, Y, weights = train.X, train.Y, train.sample_weight
+        network, objective = self.network, self.objective
+        layer, loss, penalty = network.layers[0], objective.loss, objective.penalty
+        total = 0.0
+        for i in rows:
+            if sp.issparse(X):
+                columns = X.indices[X.indptr[i] : X.indptr[i + 1]]
+                values = X.data[X.indptr[i] : X.indptr[i + 1]]
+                z = values @ layer.W_[columns]
+            else:
+                z = X[i] @ layer.W_
+            if layer.use_bias:
+                z += layer.b_
+            weight = None if weights is None else weights[i : i + 1]
+            value, g = loss.loss_gradient(Y[i : i + 1], z[None], weight)
+            total += value
+            if sp.issparse(X):
+                layer.dW_[...] = 0
+                layer.dW_[columns] = np.outer(values, g[0])
+            else:
+                np.outer(X[i], g[0], out=layer.dW_)
+            if layer.use_bias:
+                layer.db_[...] = g[0]
+            if penalty is not None:
+                penalty.add_smooth_gradient(network.weights, network.weight_grads, scale)
+            step = self.state.solver.step(network.params, network.grads, lr)
+            objective.prox(step, self._train_weight)
+        return total

@@ -9,9 +9,9 @@ lower bound, with ``β`` weighting its KL term::
     F(θ) = (Σ_i [-log p(x_i | z_i) + β KL(q(z | x_i) ‖ N(0, I))] + alpha R(W)) / n
 
 The sampling and the KL term are one layer,
-:class:`~sklearn_dl.neural_network._gaussian.GaussianCode`, between the encoder
+:class:`~sklearn_dl.layers.GaussianCode`, between the encoder
 and the decoder; the Gaussian output's variances are the parameters of
-:class:`~sklearn_dl.neural_network._gaussian.LearnedVariance`.
+:class:`~sklearn_dl.layers.LearnedVariance`.
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._engine.base import make_rng
 from .._validation import Interval, Real, StrOptions, check_is_fitted
-from ..layers import Dense
-from ..losses import BinaryCrossEntropy
+from ..layers import Dense, GaussianCode, LearnedVariance, kl_divergence
+from ..losses import BinaryCrossEntropy, GaussianNLL
 from ._autoencoder import Autoencoder
-from ._gaussian import GaussianCode, GaussianNLL, LearnedVariance, kl_divergence
 from ._shared import per_layer
 
 _CHUNK = 4096  # rows per inference pass in score_samples
@@ -157,7 +156,7 @@ class VariationalAutoencoder(Autoencoder):
         The optimizer in use.
     encoder_ : list of Layer
         Input to code: the hidden layers, the layer giving ``[μ, log σ²]``
-        and the :class:`~sklearn_dl.neural_network._gaussian.GaussianCode`.
+        and the :class:`~sklearn_dl.layers.GaussianCode`.
     decoder_ : list of Layer
         Code to the logits of ``p(x | z)`` (with a Gaussian likelihood, the
         means then the log-variances).
