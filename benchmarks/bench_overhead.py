@@ -48,6 +48,7 @@ def _pairs():
             sk_linear.LogisticRegression(),
             "labels",
         ),
+        ("Perceptron", linear_model.Perceptron(), sk_linear.Perceptron(), "labels"),
         (
             "MLPClassifier",
             neural_network.MLPClassifier(**mlp),
