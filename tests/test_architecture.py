@@ -57,11 +57,13 @@ ESTIMATOR_MODULES = (
 )
 
 
-# Where the first batch starts: the objective's gradient, or the loss of the
-# first sample for the perceptron's per-sample steps.
+# Where the first batch starts: the objective's gradient, or for the
+# perceptron's per-sample steps the loss of the first sample (numpy) or the
+# epoch's kernel (numba).
 FIRST_BATCH = {
     ("sklearn_dl._engine.objective", "gradient"),
     ("sklearn_dl.losses", "loss_gradient"),
+    ("sklearn_dl._kernels", "call"),
 }
 
 
