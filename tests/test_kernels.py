@@ -8,9 +8,11 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_dl import _kernels
+from sklearn_dl import _config, _kernels, config_context, get_config, set_config
+from sklearn_dl.layers import Dense
+from sklearn_dl.losses import BinaryCrossEntropy, CategoricalCrossEntropy
 from sklearn_dl.neural_network import MLPClassifier
-from sklearn_dl.optimizers import SGD, Adam, AdamW
+from sklearn_dl.optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, RMSProp
 
 pytestmark = [
     pytest.mark.skipif(not _kernels.available(), reason="numba is not installed"),
@@ -23,7 +25,17 @@ OPTIMIZERS = [
     AdamW(weight_decay=0.1),
     SGD(momentum=0.9),
     SGD(momentum=0.5, nesterov=True),
+    SGD(),
+    RMSProp(),
+    RMSProp(rho=0.9),
+    Adagrad(initial_accumulator=0.1),
+    Adadelta(),
 ]
+
+
+def _use(on):
+    """Kernels where they are worth it (``on``), or numpy only."""
+    return config_context(kernels="auto" if on else False)
 
 
 def _run(optimizer, params, grads, kernels):
@@ -31,7 +43,7 @@ def _run(optimizer, params, grads, kernels):
     params = params.copy()
     optimizer.init(params, n_weights=len(params) // 2)
     trace = []
-    with _kernels.use_kernels(kernels):
+    with _use(kernels):
         for g in grads:
             size = optimizer.step(params, g, 0.01)
             trace.append((params.copy(), np.array(size, dtype=params.dtype, copy=True)))
@@ -67,7 +79,7 @@ def test_adam_slots_agree_with_numpy():
     fused, reference = Adam(), Adam()
     for optimizer, kernels in [(fused, True), (reference, False)]:
         optimizer.init(params.copy(), n_weights=params.size)
-        with _kernels.use_kernels(kernels):
+        with _use(kernels):
             optimizer.step(params.copy(), grads, 0.1)
     assert fused.t_ == reference.t_ == 1
     np.testing.assert_allclose(fused.m_, reference.m_, rtol=1e-12)
@@ -77,7 +89,7 @@ def test_adam_slots_agree_with_numpy():
 def test_small_arrays_stay_in_numpy():
     assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE - 1))
     assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE, dtype=np.int64))
-    with _kernels.use_kernels(False):
+    with _use(False):
         assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE))
 
 
@@ -87,7 +99,7 @@ def _fit(kernels, dtype=np.float64):
         hidden_layer_sizes=(96,), solver="adam", max_iter=5, batch_size=50, random_state=0
     )
     _kernels.available()  # load numba where it can be: then every fit large enough uses it
-    with _kernels.use_kernels(kernels):
+    with _use(kernels):
         return model.fit(X.astype(dtype), y)
 
 
@@ -149,7 +161,106 @@ def test_kernel_failure_falls_back_to_numpy(monkeypatch):
     for p in (fused, reference):
         optimizer = Adam()
         optimizer.init(p, n_weights=p.size)
-        with _kernels.use_kernels(p is fused):
+        with _use(p is fused):
             optimizer.step(p, grads, 0.1)
     np.testing.assert_array_equal(fused, reference)
     assert _kernels._module["module"] is None
+
+
+def _dense_pass(activation, X, dA, setting):
+    """A training forward and backward pass of one Dense layer; its outputs and gradients."""
+    layer = Dense(X.shape[1] + 3, activation=activation)
+    layer.build(X.shape[1], X.dtype)
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((X.shape[1], layer.units)).astype(X.dtype)
+    b = rng.standard_normal(layer.units).astype(X.dtype)
+    layer.bind([W], [b], [np.empty_like(W)], [np.empty_like(b)])
+    with config_context(kernels=setting):
+        A = layer.forward(X, training=True).copy()
+        dX = layer.backward(dA.copy())
+    return A, dX, layer.dW_.copy(), layer.db_.copy()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+def test_dense_layer_kernels_agree_with_numpy(activation, dtype):
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((33, 17)).astype(dtype)
+    dA = rng.standard_normal((33, 20)).astype(dtype)
+    fused = _dense_pass(activation, X, dA, "force")
+    reference = _dense_pass(activation, X, dA, False)
+    for a, b in zip(fused, reference, strict=True):
+        assert a.dtype == dtype
+        np.testing.assert_allclose(a, b, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype] * 1e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("loss", [BinaryCrossEntropy(), CategoricalCrossEntropy()], ids=repr)
+def test_loss_kernels_agree_with_numpy(loss, dtype):
+    rng = np.random.default_rng(5)
+    Z = (5 * rng.standard_normal((40, 4))).astype(dtype)
+    Z[0] = [-800, 800, 40, -40]  # far logits: no overflow, no NaN
+    Y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 40)]
+    with config_context(kernels="force"):
+        value, grad = _kernels.loss_gradient(loss, Y, Z, None)
+    value_ref, grad_ref = loss.loss_gradient(Y, Z)
+    assert grad.dtype == dtype and np.all(np.isfinite(grad))
+    assert value == pytest.approx(value_ref, rel=TOLERANCE[dtype])
+    np.testing.assert_allclose(grad, grad_ref, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+    with config_context(kernels="force"):  # sample weights: the numpy path
+        assert _kernels.loss_gradient(loss, Y, Z, np.ones(40)) is None
+
+
+def test_setting_decides_where_kernels_run(monkeypatch):
+    small = np.zeros(8)
+    with config_context(kernels="force"):
+        assert _kernels.enabled_for(small)
+        assert not _kernels.enabled_for(small.astype(np.int64))
+        assert not _kernels.enabled_for(np.zeros((8, 8))[:, ::2])  # not contiguous
+    with config_context(kernels="auto"):
+        assert not _kernels.enabled_for(small)
+        monkeypatch.setattr(_kernels, "_module", {})  # as in a process where none loaded yet
+        with _kernels.for_work(_kernels.WORTH_LOADING - 1):
+            assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE))
+        assert _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE))
+    with config_context(kernels=False):
+        assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE))
+    assert get_config()["kernels"] == "auto"
+    with pytest.raises(ValueError, match="kernels must be"):
+        set_config(kernels="always")
+
+
+@pytest.mark.parametrize(
+    ("value", "setting"),
+    [("0", False), ("off", False), ("force", "force"), ("1", "auto"), (None, "auto")],
+)
+def test_environment_variable_sets_the_default(monkeypatch, value, setting):
+    if value is None:
+        monkeypatch.delenv("SKLEARN_DL_KERNELS", raising=False)
+    else:
+        monkeypatch.setenv("SKLEARN_DL_KERNELS", value)
+    assert _config._from_environment() == setting
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("solver", ["rmsprop", "adadelta", "sgd"])
+def test_forced_fit_is_reproducible_and_agrees(solver, dtype):
+    X, y = make_classification(n_samples=120, n_features=8, n_classes=3, n_informative=4)
+    X = X.astype(dtype)
+
+    def fit(setting):
+        model = MLPClassifier(
+            hidden_layer_sizes=(16, 12),
+            activation="tanh",
+            solver=solver,
+            max_iter=3,
+            batch_size=32,
+            random_state=0,
+        )
+        with config_context(kernels=setting):
+            return model.fit(X, y)
+
+    first, second, reference = fit("force"), fit("force"), fit(False)
+    for a, b, c in zip(first.coefs_, second.coefs_, reference.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, c, rtol=1e3 * TOLERANCE[dtype], atol=TOLERANCE[dtype])

@@ -18,6 +18,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from .. import _kernels
 from .._parts import Scratch
 from ..activations import Identity
 from ..layers import Dense
@@ -54,7 +55,8 @@ class Objective:
         the smooth part of the penalty.
         """
         Z = self.network.forward(X, training=True, rng=rng)
-        data_loss, dZ = self.loss.loss_gradient(Y, Z, sample_weight)
+        fused = _kernels.loss_gradient(self.loss, Y, Z, sample_weight)
+        data_loss, dZ = fused or self.loss.loss_gradient(Y, Z, sample_weight)
         data_loss += self.network.activity_loss()
         batch_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
         if batch_weight > 0:

@@ -8,14 +8,17 @@ enough to repay a call (:data:`MIN_SIZE` entries), and only when numba
 imports and compiles: otherwise, or when switched off, everything runs in
 numpy, logging why at debug level only.
 
-Switch them off with the environment variable ``SKLEARN_DL_KERNELS=0``, for
-the whole process, or with :func:`use_kernels` for a block of code.
+The ``kernels`` setting of :func:`sklearn_dl.set_config` (or
+:func:`sklearn_dl.config_context` for a block of code, or the environment
+variable ``SKLEARN_DL_KERNELS``) switches them off (``False``), or on
+whatever the size of the work (``"force"``, for tests and measurements).
 
 Examples
 --------
 >>> import numpy as np
+>>> import sklearn_dl
 >>> from sklearn_dl import _kernels
->>> with _kernels.use_kernels(False):
+>>> with sklearn_dl.config_context(kernels=False):
 ...     _kernels.enabled_for(np.zeros(1 << 20))
 False
 """
@@ -25,11 +28,14 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import os
 import threading
 from collections.abc import Iterator
 
 import numpy as np
+
+from .._config import _config
+from ..activations import Logistic, ReLU, Tanh
+from ..losses import BinaryCrossEntropy, CategoricalCrossEntropy
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +48,17 @@ MIN_SIZE = 1 << 12
 # loads them only when its steps × parameters reach this (a few seconds of work).
 WORTH_LOADING = 10**9
 
-_state = {"enabled": os.environ.get("SKLEARN_DL_KERNELS", "1").strip() not in {"0", ""}}
+# The activations the layer kernels know, by number (the kernels branch on it).
+# tanh has a backward kernel only: numba's scalar tanh took 1.3-6.5 times
+# numpy's vectorised one, so numpy computes the forward pass.
+RELU, TANH, LOGISTIC = 1, 2, 3
+_FORWARD = {ReLU: RELU, Logistic: LOGISTIC}
+_BACKWARD = {ReLU: RELU, Tanh: TANH, Logistic: LOGISTIC}
+_LOSSES = {
+    BinaryCrossEntropy: "binary_cross_entropy",
+    CategoricalCrossEntropy: "categorical_cross_entropy",
+}
+
 _module = {}  # the compiled module once loaded, or None once it failed
 _fit = threading.local()  # whether the fit running on this thread wants kernels
 
@@ -75,36 +91,7 @@ def for_work(size: float) -> Iterator[None]:
 
 def enabled() -> bool:
     """Whether kernels are switched on (numba may still be missing)."""
-    return _state["enabled"]
-
-
-@contextlib.contextmanager
-def use_kernels(on: bool = True) -> Iterator[None]:
-    """Switch kernels on or off inside a ``with`` block; restore the setting after.
-
-    Parameters
-    ----------
-    on : bool, default=True
-        Whether the block may use kernels.
-
-    Yields
-    ------
-    None
-        The block runs with the setting.
-
-    Examples
-    --------
-    >>> from sklearn_dl import _kernels
-    >>> with _kernels.use_kernels(False):
-    ...     _kernels.enabled()
-    False
-    """
-    previous = _state["enabled"]
-    _state["enabled"] = bool(on)
-    try:
-        yield
-    finally:
-        _state["enabled"] = previous
+    return bool(_config["kernels"])
 
 
 def available() -> bool:
@@ -124,28 +111,77 @@ def _load():
     return _module["module"]
 
 
-def enabled_for(params: np.ndarray) -> bool:
-    """Whether a kernel should update ``params``: switched on, large enough, numba present."""
-    return (
-        _state["enabled"]
-        and getattr(_fit, "wanted", True)
-        and params.size >= MIN_SIZE
-        and params.dtype in (np.float32, np.float64)
-        and params.flags.c_contiguous
-        and _load() is not None
-    )
+def enabled_for(array: np.ndarray) -> bool:
+    """Whether a kernel should work on ``array``: switched on, worth it, numba present.
+
+    Under ``"auto"`` the array must have :data:`MIN_SIZE` entries and the fit
+    (see :func:`for_work`) must repay loading numba; ``"force"`` skips both.
+    """
+    setting = _config["kernels"]
+    if not setting or array.dtype not in _DTYPES or not array.flags.c_contiguous:
+        return False
+    if setting == "auto" and (array.size < MIN_SIZE or not getattr(_fit, "wanted", True)):
+        return False
+    return _load() is not None
 
 
-def call(name: str, *args) -> bool:
+_DTYPES = (np.float32, np.float64)
+
+
+def call(name: str, *args, out: list | None = None) -> bool:
     """Run the kernel ``name`` on ``args``; False (and numpy from then on) if it fails.
 
     A kernel that fails to compile is switched off for the process, so that
-    the caller's numpy code runs instead and keeps running.
+    the caller's numpy code runs instead and keeps running. ``out``, a list,
+    receives the kernel's return value.
     """
     try:
-        getattr(_module["module"], name)(*args)
+        value = getattr(_module["module"], name)(*args)
+        if out is not None:
+            out.append(value)
         return True
     except Exception as error:
         logger.debug("sklearn_dl kernels off: %s failed (%r)", name, error)
         _module["module"] = None
         return False
+
+
+def bias_activation(Z: np.ndarray, b: np.ndarray, activation) -> bool:
+    """``Z ← f(Z + b)`` in place by one kernel; False (nothing done) where numpy must.
+
+    Only for an activation whose backward pass needs ``A`` alone (relu,
+    logistic), since ``Z`` is overwritten, and its exact class (a subclass
+    may change ``f``).
+    """
+    kind = _FORWARD.get(type(activation))
+    if kind is None or Z.ndim != 2 or b.dtype != Z.dtype or not enabled_for(Z):
+        return False
+    return call("bias_activation", Z, b, kind, Z.dtype.type(1))
+
+
+def activation_backward(activation, A: np.ndarray, dA: np.ndarray) -> bool:
+    """``dA ← dA ⊙ f'`` in place from ``A = f(Z)``; False (nothing done) where numpy must."""
+    kind = _BACKWARD.get(type(activation))
+    if kind is None or A.dtype != dA.dtype or not dA.flags.c_contiguous or not enabled_for(A):
+        return False
+    return call("activation_backward", A.reshape(-1), dA.reshape(-1), kind, A.dtype.type(1))
+
+
+def loss_gradient(loss, Y: np.ndarray, Z: np.ndarray, sample_weight) -> tuple | None:
+    """``loss.loss_gradient(Y, Z)`` by one kernel (no sample weights), or None where numpy must.
+
+    Returns
+    -------
+    tuple of (float, ndarray) or None
+        ``Σ loss_i`` and ``∂loss_i/∂Z_i`` in a new array, as the loss returns them.
+    """
+    name = _LOSSES.get(type(loss))
+    if name is None or sample_weight is not None or Z.ndim != 2 or not enabled_for(Z):
+        return None
+    if Y.dtype != Z.dtype or not Y.flags.c_contiguous:
+        return None
+    grad = np.empty_like(Z)
+    result = []
+    if not call(name, Y, Z, grad, Z.dtype.type(1), out=result):
+        return None
+    return result[0], grad
