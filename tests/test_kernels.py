@@ -10,9 +10,11 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_dl import _config, _kernels, config_context, get_config, set_config
 from sklearn_dl.layers import Dense
+from sklearn_dl.linear_model import LinearRegression
 from sklearn_dl.losses import BinaryCrossEntropy, CategoricalCrossEntropy
 from sklearn_dl.neural_network import MLPClassifier
 from sklearn_dl.optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, RMSProp
+from sklearn_dl.penalties import ElasticNet
 
 pytestmark = [
     pytest.mark.skipif(not _kernels.available(), reason="numba is not installed"),
@@ -264,3 +266,43 @@ def test_forced_fit_is_reproducible_and_agrees(solver, dtype):
     for a, b, c in zip(first.coefs_, second.coefs_, reference.coefs_, strict=True):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_allclose(a, c, rtol=1e3 * TOLERANCE[dtype], atol=TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("per_entry", [True, False])
+def test_penalty_kernels_agree_with_numpy(per_entry, dtype):
+    rng = np.random.default_rng(6)
+    W = rng.standard_normal(300).astype(dtype)
+    grad = rng.standard_normal(300).astype(dtype)
+    step = rng.random(300).astype(dtype) if per_entry else 0.3
+    penalty = ElasticNet(l1_ratio=0.4)
+    results = []
+    for setting in ("force", False):
+        w, g = W.copy(), grad.copy()
+        with config_context(kernels=setting):
+            penalty.add_smooth_gradient(w, g, scale=0.7)
+            shrunk = _kernels.soft_threshold(w, step, 2.5, penalty.l1)
+            if not shrunk:
+                penalty.prox(w, step * 2.5)
+        assert shrunk == (setting == "force")
+        results.append((w, g))
+    (w, g), (w_ref, g_ref) = results
+    np.testing.assert_array_equal(g, g_ref)  # the same operations in the same order
+    np.testing.assert_array_equal(w, w_ref)
+    assert 0 < np.count_nonzero(w == 0) < w.size
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_forced_fit_with_l1_agrees(solver):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((200, 30))
+    y = X[:, :3] @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.standard_normal(200)
+    fits = []
+    for setting in ("force", False):
+        model = LinearRegression(
+            solver=solver, penalty="elasticnet", alpha=30.0, max_iter=20, random_state=0
+        )
+        with config_context(kernels=setting):
+            fits.append(model.fit(X, y).coef_)
+    assert np.count_nonzero(fits[1] == 0) > 0
+    np.testing.assert_allclose(fits[0], fits[1], rtol=1e-9, atol=1e-12)

@@ -89,7 +89,9 @@ class Objective:
             return
         if np.ndim(step):  # per-entry step sizes: keep the weights' share
             step = step[: self.network.n_weights]
-        self.penalty.prox(self.network.weights, step * (self.alpha / total_weight))
+        W, scale = self.network.weights, self.alpha / total_weight
+        if not _kernels.soft_threshold(W, step, scale, self.penalty.l1):
+            self.penalty.prox(W, step * scale)
 
 
 class FullBatch:

@@ -180,3 +180,33 @@ def categorical_cross_entropy(Y, Z, G, one):
             y_s += y[k] * (z[k] - top)
         total += np.log(norm) * y_sum - y_s
     return total
+
+
+@_jit
+def add_scaled(grad, W, scale):
+    """``grad ← grad + W · scale``: the L2 part of the penalty's gradient."""
+    for i in range(W.shape[0]):
+        grad[i] = grad[i] + W[i] * scale
+
+
+@_jit
+def _shrink(w, threshold, zero):
+    """``sign(w) max(|w| - threshold, 0)``; NaN stays NaN, as numpy's ``maximum``."""
+    shrunk = abs(w) - threshold
+    return np.copysign(zero if shrunk < zero else shrunk, w)
+
+
+@_jit
+def soft_threshold(W, step, scale, l1):
+    """``W ← shrink(W, (step · scale) · l1)`` in place, ``step`` one per entry."""
+    zero = scale - scale
+    for i in range(W.shape[0]):
+        W[i] = _shrink(W[i], (step[i] * scale) * l1, zero)
+
+
+@_jit
+def soft_threshold_scalar(W, threshold):
+    """``W ← shrink(W, threshold)`` in place."""
+    zero = threshold - threshold
+    for i in range(W.shape[0]):
+        W[i] = _shrink(W[i], threshold, zero)
