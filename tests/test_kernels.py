@@ -1,10 +1,13 @@
 """The fused kernels against their numpy references, and the switch around them."""
 
+import importlib.abc
 import logging
+import sys
 import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
@@ -146,6 +149,36 @@ def test_numba_import_failure_falls_back_silently(monkeypatch, caplog):
     assert "did not import" in caplog.text
     reference = _fit(False)
     fitted = _fit(True)
+    for a, b in zip(fitted.coefs_, reference.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+class _RefusingNumba(importlib.abc.MetaPathFinder):
+    """An import hook under which ``import numba`` fails as a numba too old for numpy does."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "numba" or name.startswith("numba."):
+            raise ImportError("Numba needs NumPy 2.2 or less")
+        return None
+
+
+def test_numba_refusing_numpy_means_the_numpy_path(monkeypatch, caplog):
+    monkeypatch.setattr(_kernels, "_module", {})
+    for name in [n for n in sys.modules if n == "numba" or n.startswith("numba.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.delitem(sys.modules, "sklearn_dl._kernels._numba", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_RefusingNumba(), *sys.meta_path])
+    X, y = make_classification(n_samples=60, n_features=5, random_state=0)
+    model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    with caplog.at_level(logging.DEBUG, logger="sklearn_dl._kernels"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        with config_context(kernels="force"):
+            fitted = clone(model).fit(X, y)
+        with config_context(kernels=False):
+            reference = clone(model).fit(X, y)
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG]
+    assert "Numba needs NumPy" in caplog.text
     for a, b in zip(fitted.coefs_, reference.coefs_, strict=True):
         np.testing.assert_array_equal(a, b)
 
