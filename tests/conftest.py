@@ -20,12 +20,7 @@ from hypothesis import HealthCheck, settings
 
 from sklearn_dl import _kernels, config_context
 
-BOTH_WAYS = {
-    "tests.test_gradients",
-    "tests.test_optimizers",
-    "tests.test_training_state",
-    "tests.test_reproducibility",
-}
+BOTH_WAYS = {"test_gradients", "test_optimizers", "test_training_state", "test_reproducibility"}
 _SETTINGS = {"numpy": False, "kernels": "force"}
 
 settings.register_profile(
@@ -56,7 +51,7 @@ def pytest_addoption(parser):
 
 
 def pytest_generate_tests(metafunc):
-    if metafunc.module.__name__ not in BOTH_WAYS:
+    if metafunc.module.__name__.rpartition(".")[2] not in BOTH_WAYS:
         return
     chosen = metafunc.config.getoption("kernels")
     paths = list(_SETTINGS) if chosen == "both" else [chosen]
