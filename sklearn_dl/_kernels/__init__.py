@@ -61,6 +61,7 @@ _LOSSES = {
     CategoricalCrossEntropy: "categorical_cross_entropy",
 }
 
+_DTYPES = (np.float32, np.float64)  # the dtypes the kernels compile for
 _module = {}  # the compiled module once loaded, or None once it failed
 _fit = threading.local()  # whether the fit running on this thread wants kernels
 
@@ -89,11 +90,6 @@ def for_work(size: float) -> Iterator[None]:
         yield
     finally:
         _fit.wanted = previous
-
-
-def enabled() -> bool:
-    """Whether kernels are switched on (numba may still be missing)."""
-    return bool(_config["kernels"])
 
 
 def available() -> bool:
@@ -125,9 +121,6 @@ def enabled_for(array: np.ndarray, min_size: int = MIN_SIZE) -> bool:
     if setting == "auto" and (array.size < min_size or not getattr(_fit, "wanted", True)):
         return False
     return _load() is not None
-
-
-_DTYPES = (np.float32, np.float64)
 
 
 def call(name: str, *args, out: list | None = None) -> bool:
