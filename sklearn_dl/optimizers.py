@@ -133,18 +133,19 @@ class SGD(Optimizer):
 
     def step(self, params, grads, lr):
         mu = self.momentum
-        v = self.velocity_
         if _kernels.enabled_for(params):
             lr_, mu_ = _cast(params, lr, mu)
             if not mu and _kernels.call("sgd_step", params, grads, lr_):
                 return lr
-            if mu and _kernels.call("momentum_step", params, grads, v, lr_, mu_, self.nesterov):
+            arrays = (params, grads, self.velocity_) if mu else ()  # velocity_ only with μ
+            if mu and _kernels.call("momentum_step", *arrays, lr_, mu_, self.nesterov):
                 return lr / (1.0 - mu)
         _, work = self._scratch(params)
         lr_g = np.multiply(grads, lr, out=work)
         if not mu:
             params -= lr_g
             return lr
+        v = self.velocity_
         v *= mu
         v -= lr_g
         if self.nesterov:
