@@ -10,6 +10,8 @@ extra replace numpy passes.
 - ``"force"``: wherever numba is present, whatever the size (to test or
   measure the kernels on small problems).
 
+Settings hold for the whole process, every thread included (a
+``config_context`` block changes them for the threads running meanwhile too).
 The environment variable ``SKLEARN_DL_KERNELS`` sets the starting value:
 ``0`` (or ``off``, ``false``) for ``False``, ``force`` for ``"force"``;
 anything else, or unset, means ``"auto"``.
