@@ -24,6 +24,14 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
 ]
 
+
+@pytest.fixture(autouse=True)
+def _default_setting():
+    """Each test starts from the default setting, whatever ``SKLEARN_DL_KERNELS`` says."""
+    with config_context(kernels="auto"):
+        yield
+
+
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-5}
 OPTIMIZERS = [
     Adam(),
@@ -260,7 +268,7 @@ def test_setting_decides_where_kernels_run(monkeypatch):
         assert _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE))
     with config_context(kernels=False):
         assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE))
-    assert get_config()["kernels"] == "auto"
+    assert get_config()["kernels"] == "auto"  # restored after each block
     with pytest.raises(ValueError, match="kernels must be"):
         set_config(kernels="always")
 
