@@ -46,17 +46,12 @@ OPTIMIZERS = [
 ]
 
 
-def _use(on):
-    """Kernels where they are worth it (``on``), or numpy only."""
-    return config_context(kernels="auto" if on else False)
-
-
 def _run(optimizer, params, grads, kernels):
     """Every step's parameters and returned step size, with or without kernels."""
     params = params.copy()
     optimizer.init(params, n_weights=len(params) // 2)
     trace = []
-    with _use(kernels):
+    with _kernels.use_kernels(kernels):
         for g in grads:
             size = optimizer.step(params, g, 0.01)
             trace.append((params.copy(), np.array(size, dtype=params.dtype, copy=True)))
@@ -92,7 +87,7 @@ def test_adam_slots_agree_with_numpy():
     fused, reference = Adam(), Adam()
     for optimizer, kernels in [(fused, True), (reference, False)]:
         optimizer.init(params.copy(), n_weights=params.size)
-        with _use(kernels):
+        with _kernels.use_kernels(kernels):
             optimizer.step(params.copy(), grads, 0.1)
     assert fused.t_ == reference.t_ == 1
     np.testing.assert_allclose(fused.m_, reference.m_, rtol=1e-12)
@@ -102,7 +97,7 @@ def test_adam_slots_agree_with_numpy():
 def test_small_arrays_stay_in_numpy():
     assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE - 1))
     assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE, dtype=np.int64))
-    with _use(False):
+    with _kernels.use_kernels(False):
         assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE))
 
 
@@ -112,7 +107,7 @@ def _fit(kernels, dtype=np.float64):
         hidden_layer_sizes=(96,), solver="adam", max_iter=5, batch_size=50, random_state=0
     )
     _kernels.available()  # load numba where it can be: then every fit large enough uses it
-    with _use(kernels):
+    with _kernels.use_kernels(kernels):
         return model.fit(X.astype(dtype), y)
 
 
@@ -204,7 +199,7 @@ def test_kernel_failure_falls_back_to_numpy(monkeypatch):
     for p in (fused, reference):
         optimizer = Adam()
         optimizer.init(p, n_weights=p.size)
-        with _use(p is fused):
+        with _kernels.use_kernels(p is fused):
             optimizer.step(p, grads, 0.1)
     np.testing.assert_array_equal(fused, reference)
     assert _kernels._module["module"] is None

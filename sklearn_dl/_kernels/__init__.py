@@ -33,7 +33,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .._config import _config
+from .._config import _config, config_context
 from ..activations import Logistic, ReLU, Tanh
 from ..losses import BinaryCrossEntropy, CategoricalCrossEntropy
 
@@ -91,6 +91,22 @@ def for_work(size: float) -> Iterator[None]:
         yield
     finally:
         _fit.wanted = previous
+
+
+def use_kernels(on: bool = True) -> contextlib.AbstractContextManager:
+    """Kernels where they are worth it (``on``) or nowhere, inside a ``with`` block.
+
+    The same as ``sklearn_dl.config_context(kernels="auto" if on else False)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dl import _kernels
+    >>> with _kernels.use_kernels(False):
+    ...     _kernels.enabled_for(np.zeros(1 << 20))
+    False
+    """
+    return config_context(kernels="auto" if on else False)
 
 
 def available() -> bool:
