@@ -21,6 +21,19 @@ def median_time(func, repeat=5, warmup=1):
     return float(np.median(times))
 
 
+def load_kernels():
+    """Load the numba kernels of the ``fast`` extra now; return whether fits will use them.
+
+    A benchmark's fits run a few epochs, less work than makes a fit load numba
+    itself (about a second); a user's fits of these sizes run for hundreds of
+    epochs and do load it. Loading first measures what those users get.
+    ``SKLEARN_DL_KERNELS=0`` measures the numpy path.
+    """
+    from sklearn_dl import _kernels, get_config
+
+    return bool(get_config()["kernels"]) and _kernels.available()
+
+
 def matmul_peak_gflops(dtype=np.float64, n=1024, repeat=15):
     """Measured matrix-multiply peak of this machine for ``dtype``, in GFLOP/s.
 
@@ -50,3 +63,30 @@ def row(workload, ours, theirs, target=None, **extra):
         result["met"] = bool(ratio <= target)
     result.update(extra)
     return result
+
+
+def products_only(X, widths, batch, epochs, seed=0):
+    """The matrix products of training alone, in the same shapes and dtype: a floor on any fit.
+
+    Per batch of ``X`` (rows in order, ``batch`` at a time), through layers of
+    ``widths`` (``widths[0] == X.shape[1]``): one product per layer forward
+    (``A W``), one weight gradient per layer (``Aᵀ Δ``) and one input gradient
+    per layer but the first (``Δ Wᵀ``). Every implementation of these layers
+    computes at least these, so their time bounds each side's fit from below.
+    Run it with the threads of the fit it is compared with.
+    """
+    rng = np.random.default_rng(seed)
+    weights = [
+        rng.standard_normal((a, b)).astype(X.dtype)
+        for a, b in zip(widths[:-1], widths[1:], strict=True)
+    ]
+    for _ in range(epochs):
+        for start in range(0, X.shape[0], batch):
+            activations = [X[start : start + batch]]
+            for W in weights:
+                activations.append(activations[-1] @ W)
+            delta = activations[-1]
+            for index in range(len(weights) - 1, -1, -1):
+                activations[index].T @ delta
+                if index:
+                    delta = delta @ weights[index].T

@@ -8,8 +8,11 @@ early). Both are timed alternately in one process; the figures are medians of
 whole fits. A forward and backward pass costs about ``6 × samples × weights``
 floating-point operations per epoch. Target: ours ≤ 0.5 × scikit-learn's.
 The ``floor`` column times the matrix products of those epochs alone, which
-both libraries compute: where it exceeds 0.5, the target is out of reach of
-any implementation of the same layers in the same dtype.
+both libraries compute (same shapes, dtype and threads), against
+scikit-learn's fit: where it exceeds 0.5, the target is out of reach of any
+implementation of the same layers in the same dtype. ``/floor`` is our fit's
+time over those products alone (target ≤ 1.2): the share of the fit spent
+outside the products.
 
 Quality, on the digits scaled to [0, 1] (``ours`` and ``theirs`` are then
 errors, not seconds; ``unit`` says which):
@@ -43,7 +46,7 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
 
-from benchmarks._common import median_time, row
+from benchmarks._common import load_kernels, median_time, products_only, row
 from sklearn_dl.neural_network import Autoencoder
 
 TIMING_WORKLOADS = [
@@ -71,27 +74,6 @@ def synthetic(n_samples=20_000, n_features=100, rank=20, seed=0):
 def n_weights(n_features, hidden, n_components):
     widths = [n_features, *hidden, n_components, *reversed(hidden), n_features]
     return sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
-
-
-def products_only(X, widths, batch, epochs):
-    """The matrix products of training alone, in the same shapes: a floor on any fit.
-
-    Per batch: one product per layer forward, one weight gradient per layer
-    and one input gradient per layer but the first. Both libraries compute
-    exactly these, so their time bounds each side's fit from below.
-    """
-    rng = np.random.default_rng(0)
-    weights = [rng.standard_normal((a, b)) for a, b in zip(widths[:-1], widths[1:], strict=True)]
-    for _ in range(epochs):
-        for start in range(0, X.shape[0], batch):
-            activations = [X[start : start + batch]]
-            for W in weights:
-                activations.append(activations[-1] @ W)
-            delta = activations[-1]
-            for index in range(len(weights) - 1, -1, -1):
-                activations[index].T @ delta
-                if index:
-                    delta = delta @ weights[index].T
 
 
 def bench_fit(name, data, hidden, n_components, batch, epochs, repeat):
@@ -219,6 +201,7 @@ def features_against_pca(quick, n_components=32):
 
 def run(quick=False):
     """Fit-time ratios, then the three quality comparisons."""
+    load_kernels()
     results = []
     with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -252,17 +235,21 @@ def main():
         "floor = the matrix products alone / scikit-learn's fit: no fit of these "
         "layers can have a lower ratio"
     )
+    print("/floor = our fit / the matrix products alone (target ≤ 1.2)")
     print(
         f"{'workload':<{width}}  {'ours':>11}  {'sklearn':>11}  {'ratio':>6}  "
-        f"{'floor':>6}  {'target':>6}  met"
+        f"{'floor':>6}  {'/floor':>6}  {'target':>6}  met"
     )
     for result in results:
         unit = result["unit"]
-        floor = f"{result['floor_ratio']:6.3f}" if "floor_ratio" in result else f"{'-':>6}"
+        floor, over_floor = f"{'-':>6}", f"{'-':>6}"
+        if "floor_ratio" in result:
+            floor = f"{result['floor_ratio']:6.3f}"
+            over_floor = f"{result['ours_s'] / result['matmul_s']:6.2f}"
         print(
             f"{result['workload']:<{width}}  {_value(result['ours_s'], unit):>11}  "
             f"{_value(result['theirs_s'], unit):>11}  {result['ratio']:6.3f}  {floor}  "
-            f"{result['target']:6.2f}  {'yes' if result['met'] else 'NO'}"
+            f"{over_floor}  {result['target']:6.2f}  {'yes' if result['met'] else 'NO'}"
         )
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import matmul_peak_gflops
+from benchmarks._common import load_kernels, matmul_peak_gflops
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUTPUT = HERE / "results"
@@ -120,6 +120,7 @@ def environment():
         ]
     except ImportError:
         pass
+    env["numba kernels"] = load_kernels()
     try:
         import torch
 

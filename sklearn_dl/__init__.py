@@ -13,6 +13,7 @@ A training run whose loss becomes non-finite or runs away raises
 
 __version__ = "0.1.0"
 
+from ._config import config_context, get_config, set_config
 from ._engine import DivergenceError
 from .linear_model import LinearRegression, LogisticRegression, Perceptron
 from .neighbors import KNeighborsClassifier, KNeighborsRegressor
@@ -32,4 +33,7 @@ __all__ = [
     "MLPRegressor",
     "Perceptron",
     "VariationalAutoencoder",
+    "config_context",
+    "get_config",
+    "set_config",
 ]

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from numpy.typing import DTypeLike, NDArray
 from scipy.special import expit
 
+from . import _kernels
 from ._parts import Part, Scratch
 from ._validation import Interval, Real
 from .activations import Identity, get_activation
@@ -221,9 +222,11 @@ class Dense(Layer):
                 np.matmul(X, self.W_, out=Z)
         else:
             Z = np.asarray(X @ self.W_)
-        if self.use_bias:
+        fused = training and self.use_bias
+        fused = fused and _kernels.bias_activation(Z, self.b_, self.activation_)
+        if self.use_bias and not fused:
             Z += self.b_
-        if self._linear:
+        if self._linear or fused:
             A = Z
         elif training and self.activation_.backward_needs_z:
             A = self.activation_.forward(Z, self._buffer("A", shape))
@@ -235,7 +238,9 @@ class Dense(Layer):
         return A
 
     def backward(self, dA, need_input_grad=True):
-        dZ = dA if self._linear else self.activation_.backward(self._Z, self._A, dA)
+        dZ = dA
+        if not (self._linear or _kernels.activation_backward(self.activation_, self._A, dA)):
+            dZ = self.activation_.backward(self._Z, self._A, dA)
         X = self._X
         if _is_sparse(X):
             self.dW_[...] = X.T @ dZ

@@ -133,16 +133,19 @@ class SGD(Optimizer):
 
     def step(self, params, grads, lr):
         mu = self.momentum
+        if _kernels.enabled_for(params):
+            lr_, mu_ = _cast(params, lr, mu)
+            if not mu and _kernels.call("sgd_step", params, grads, lr_):
+                return lr
+            arrays = (params, grads, self.velocity_) if mu else ()  # velocity_ only with μ
+            if mu and _kernels.call("momentum_step", *arrays, lr_, mu_, self.nesterov):
+                return lr / (1.0 - mu)
         _, work = self._scratch(params)
         lr_g = np.multiply(grads, lr, out=work)
         if not mu:
             params -= lr_g
             return lr
         v = self.velocity_
-        if _kernels.enabled_for(params) and _kernels.call(
-            "momentum_step", params, grads, v, *_cast(params, lr, mu), self.nesterov
-        ):
-            return lr / (1.0 - mu)
         v *= mu
         v -= lr_g
         if self.nesterov:
@@ -232,6 +235,9 @@ class Adagrad(Optimizer):
         self.accumulator_ = np.full_like(params, self.initial_accumulator)
 
     def step(self, params, grads, lr):
+        size = _rms_kernel(self, params, grads, self.accumulator_, 1.0, 1.0, lr, self.epsilon)
+        if size is not None:  # G + 1 · g² is G + g², exactly
+            return size
         size, work = self._scratch(params)
         G = self.accumulator_
         G += np.multiply(grads, grads, out=work)
@@ -278,8 +284,11 @@ class RMSProp(Optimizer):
         self.mean_square_ = np.zeros_like(params)
 
     def step(self, params, grads, lr):
+        E, rho = self.mean_square_, self.rho
+        size = _rms_kernel(self, params, grads, E, rho, 1 - rho, lr, self.epsilon)
+        if size is not None:
+            return size
         size, work = self._scratch(params)
-        E = self.mean_square_
         E *= self.rho
         np.multiply(grads, grads, out=work)
         work *= 1 - self.rho
@@ -331,6 +340,11 @@ class Adadelta(Optimizer):
     def step(self, params, grads, lr):
         rho, eps = self.rho, self.epsilon
         Eg, Ed = self.mean_square_grad_, self.mean_square_delta_
+        if _kernels.enabled_for(params):
+            size, _ = self._scratch(params)
+            scalars = _cast(params, rho, 1 - rho, lr, eps)
+            if _kernels.call("adadelta_step", params, grads, Eg, Ed, size, *scalars):
+                return size
         Eg *= rho
         Eg += (1 - rho) * grads * grads
         size = lr * np.sqrt(Ed + eps) / np.sqrt(Eg + eps)
@@ -476,6 +490,21 @@ class AdamW(Adam):
 def _cast(params, *scalars):
     """``scalars`` in the dtype of ``params``, as numpy casts Python floats against it."""
     return [params.dtype.type(x) for x in scalars]
+
+
+def _rms_kernel(optimizer, params, grads, accumulator, rho, one_minus_rho, lr, epsilon):
+    """RMSProp's (or Adagrad's) step in one fused pass; None where numpy must do it.
+
+    The kernel computes ``A ← ρ A + (1 - ρ) g²``, then :func:`_scaled_step`;
+    it returns the step size in the optimizer's scratch array.
+    """
+    if not _kernels.enabled_for(params):
+        return None
+    size, _ = optimizer._scratch(params)
+    scalars = _cast(params, rho, one_minus_rho, lr, epsilon)
+    if not _kernels.call("rms_step", params, grads, accumulator, size, *scalars):
+        return None
+    return size
 
 
 def _scaled_step(params, direction, second_moment, lr, epsilon, size, work):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from . import _kernels
 from ._parts import Part, resolve
 from ._validation import Interval, Real
 
@@ -68,7 +69,7 @@ class Penalty(Part):
 
         ``work``, an array shaped like ``W``, saves allocating a temporary.
         """
-        if self.l2 and scale:
+        if self.l2 and scale and not _kernels.add_scaled(grad, W, scale * self.l2):
             grad += np.multiply(W, scale * self.l2, out=work)
 
     def prox(self, W: NDArray, step: float | NDArray) -> None:

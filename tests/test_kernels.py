@@ -1,21 +1,36 @@
 """The fused kernels against their numpy references, and the switch around them."""
 
+import importlib.abc
 import logging
+import sys
 import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_dl import _kernels
+from sklearn_dl import _config, _kernels, config_context, get_config, set_config
+from sklearn_dl.layers import Dense
+from sklearn_dl.linear_model import LinearRegression
+from sklearn_dl.losses import BinaryCrossEntropy, CategoricalCrossEntropy
 from sklearn_dl.neural_network import MLPClassifier
-from sklearn_dl.optimizers import SGD, Adam, AdamW
+from sklearn_dl.optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, RMSProp
+from sklearn_dl.penalties import ElasticNet
 
 pytestmark = [
     pytest.mark.skipif(not _kernels.available(), reason="numba is not installed"),
     pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _default_setting():
+    """Each test starts from the default setting, whatever ``SKLEARN_DL_KERNELS`` says."""
+    with config_context(kernels="auto"):
+        yield
+
 
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-5}
 OPTIMIZERS = [
@@ -23,6 +38,11 @@ OPTIMIZERS = [
     AdamW(weight_decay=0.1),
     SGD(momentum=0.9),
     SGD(momentum=0.5, nesterov=True),
+    SGD(),
+    RMSProp(),
+    RMSProp(rho=0.9),
+    Adagrad(initial_accumulator=0.1),
+    Adadelta(),
 ]
 
 
@@ -136,6 +156,36 @@ def test_numba_import_failure_falls_back_silently(monkeypatch, caplog):
         np.testing.assert_array_equal(a, b)
 
 
+class _RefusingNumba(importlib.abc.MetaPathFinder):
+    """An import hook under which ``import numba`` fails as a numba too old for numpy does."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "numba" or name.startswith("numba."):
+            raise ImportError("Numba needs NumPy 2.2 or less")
+        return None
+
+
+def test_numba_refusing_numpy_means_the_numpy_path(monkeypatch, caplog):
+    monkeypatch.setattr(_kernels, "_module", {})
+    for name in [n for n in sys.modules if n == "numba" or n.startswith("numba.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.delitem(sys.modules, "sklearn_dl._kernels._numba", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_RefusingNumba(), *sys.meta_path])
+    X, y = make_classification(n_samples=60, n_features=5, random_state=0)
+    model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    with caplog.at_level(logging.DEBUG, logger="sklearn_dl._kernels"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        with config_context(kernels="force"):
+            fitted = clone(model).fit(X, y)
+        with config_context(kernels=False):
+            reference = clone(model).fit(X, y)
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG]
+    assert "Numba needs NumPy" in caplog.text
+    for a, b in zip(fitted.coefs_, reference.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_kernel_failure_falls_back_to_numpy(monkeypatch):
     class Broken:
         def adam_step(self, *args):
@@ -153,3 +203,142 @@ def test_kernel_failure_falls_back_to_numpy(monkeypatch):
             optimizer.step(p, grads, 0.1)
     np.testing.assert_array_equal(fused, reference)
     assert _kernels._module["module"] is None
+
+
+def _dense_pass(activation, X, dA, setting):
+    """A training forward and backward pass of one Dense layer; its outputs and gradients."""
+    layer = Dense(X.shape[1] + 3, activation=activation)
+    layer.build(X.shape[1], X.dtype)
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((X.shape[1], layer.units)).astype(X.dtype)
+    b = rng.standard_normal(layer.units).astype(X.dtype)
+    layer.bind([W], [b], [np.empty_like(W)], [np.empty_like(b)])
+    with config_context(kernels=setting):
+        A = layer.forward(X, training=True).copy()
+        dX = layer.backward(dA.copy())
+    return A, dX, layer.dW_.copy(), layer.db_.copy()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+def test_dense_layer_kernels_agree_with_numpy(activation, dtype):
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((33, 17)).astype(dtype)
+    dA = rng.standard_normal((33, 20)).astype(dtype)
+    fused = _dense_pass(activation, X, dA, "force")
+    reference = _dense_pass(activation, X, dA, False)
+    for a, b in zip(fused, reference, strict=True):
+        assert a.dtype == dtype
+        np.testing.assert_allclose(a, b, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype] * 1e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("loss", [BinaryCrossEntropy(), CategoricalCrossEntropy()], ids=repr)
+def test_loss_kernels_agree_with_numpy(loss, dtype):
+    rng = np.random.default_rng(5)
+    Z = (5 * rng.standard_normal((40, 4))).astype(dtype)
+    Z[0] = [-800, 800, 40, -40]  # far logits: no overflow, no NaN
+    Y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 40)]
+    with config_context(kernels="force"):
+        value, grad = _kernels.loss_gradient(loss, Y, Z, None)
+    value_ref, grad_ref = loss.loss_gradient(Y, Z)
+    assert grad.dtype == dtype and np.all(np.isfinite(grad))
+    assert value == pytest.approx(value_ref, rel=TOLERANCE[dtype])
+    np.testing.assert_allclose(grad, grad_ref, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+    with config_context(kernels="force"):  # sample weights: the numpy path
+        assert _kernels.loss_gradient(loss, Y, Z, np.ones(40)) is None
+
+
+def test_setting_decides_where_kernels_run(monkeypatch):
+    small = np.zeros(8)
+    with config_context(kernels="force"):
+        assert _kernels.enabled_for(small)
+        assert not _kernels.enabled_for(small.astype(np.int64))
+        assert not _kernels.enabled_for(np.zeros((8, 8))[:, ::2])  # not contiguous
+    with config_context(kernels="auto"):
+        assert not _kernels.enabled_for(small)
+        monkeypatch.setattr(_kernels, "_module", {})  # as in a process where none loaded yet
+        with _kernels.for_work(_kernels.WORTH_LOADING - 1):
+            assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE))
+        assert _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE))
+    with config_context(kernels=False):
+        assert not _kernels.enabled_for(np.zeros(_kernels.MIN_SIZE))
+    assert get_config()["kernels"] == "auto"  # restored after each block
+    with pytest.raises(ValueError, match="kernels must be"):
+        set_config(kernels="always")
+
+
+@pytest.mark.parametrize(
+    ("value", "setting"),
+    [("0", False), ("off", False), ("force", "force"), ("1", "auto"), (None, "auto")],
+)
+def test_environment_variable_sets_the_default(monkeypatch, value, setting):
+    if value is None:
+        monkeypatch.delenv("SKLEARN_DL_KERNELS", raising=False)
+    else:
+        monkeypatch.setenv("SKLEARN_DL_KERNELS", value)
+    assert _config._from_environment() == setting
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("solver", ["rmsprop", "adadelta", "sgd"])
+def test_forced_fit_is_reproducible_and_agrees(solver, dtype):
+    X, y = make_classification(n_samples=120, n_features=8, n_classes=3, n_informative=4)
+    X = X.astype(dtype)
+
+    def fit(setting):
+        model = MLPClassifier(
+            hidden_layer_sizes=(16, 12),
+            activation="tanh",
+            solver=solver,
+            max_iter=3,
+            batch_size=32,
+            random_state=0,
+        )
+        with config_context(kernels=setting):
+            return model.fit(X, y)
+
+    first, second, reference = fit("force"), fit("force"), fit(False)
+    for a, b, c in zip(first.coefs_, second.coefs_, reference.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, c, rtol=1e3 * TOLERANCE[dtype], atol=TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("per_entry", [True, False])
+def test_penalty_kernels_agree_with_numpy(per_entry, dtype):
+    rng = np.random.default_rng(6)
+    W = rng.standard_normal(300).astype(dtype)
+    grad = rng.standard_normal(300).astype(dtype)
+    step = rng.random(300).astype(dtype) if per_entry else 0.3
+    penalty = ElasticNet(l1_ratio=0.4)
+    results = []
+    for setting in ("force", False):
+        w, g = W.copy(), grad.copy()
+        with config_context(kernels=setting):
+            penalty.add_smooth_gradient(w, g, scale=0.7)
+            shrunk = _kernels.soft_threshold(w, step, 2.5, penalty.l1)
+            if not shrunk:
+                penalty.prox(w, step * 2.5)
+        assert shrunk == (setting == "force")
+        results.append((w, g))
+    (w, g), (w_ref, g_ref) = results
+    np.testing.assert_array_equal(g, g_ref)  # the same operations in the same order
+    np.testing.assert_array_equal(w, w_ref)
+    assert 0 < np.count_nonzero(w == 0) < w.size
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_forced_fit_with_l1_agrees(solver):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((200, 30))
+    y = X[:, :3] @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.standard_normal(200)
+    fits = []
+    for setting in ("force", False):
+        model = LinearRegression(
+            solver=solver, penalty="elasticnet", alpha=30.0, max_iter=20, random_state=0
+        )
+        with config_context(kernels=setting):
+            fits.append(model.fit(X, y).coef_)
+    assert np.count_nonzero(fits[1] == 0) > 0
+    np.testing.assert_allclose(fits[0], fits[1], rtol=1e-9, atol=1e-12)

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import load_iris, make_classification, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
@@ -147,8 +148,8 @@ def test_divergence_with_early_stopping_stops_with_a_warning_and_the_best_parame
     X = 10 * X  # unscaled, so that the large step diverges
     args = (X,) if name == "Autoencoder" else (X, y)
     with pytest.raises(DivergenceError):
-        DIVERGING[name].fit(*args)
-    model = DIVERGING[name].set_params(early_stopping=True, max_iter=50)
+        clone(DIVERGING[name]).fit(*args)
+    model = clone(DIVERGING[name]).set_params(early_stopping=True, max_iter=50)
     with pytest.warns(ConvergenceWarning, match="diverged.*Training stopped there"):
         model.fit(*args)
     assert np.all(np.isfinite(model.network_.params))

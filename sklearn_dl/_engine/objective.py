@@ -18,6 +18,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from .. import _kernels
 from .._parts import Scratch
 from ..activations import Identity
 from ..layers import Dense
@@ -53,7 +54,8 @@ class Objective:
         the smooth part of the penalty.
         """
         Z = self.network.forward(X, training=True, rng=rng)
-        data_loss, dZ = self.loss.loss_gradient(Y, Z, sample_weight)
+        fused = _kernels.loss_gradient(self.loss, Y, Z, sample_weight)
+        data_loss, dZ = fused or self.loss.loss_gradient(Y, Z, sample_weight)
         data_loss += self.network.activity_loss()
         batch_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
         if batch_weight > 0:
@@ -111,7 +113,9 @@ class Objective:
             return
         if np.ndim(step):  # per-entry step sizes: keep the weights' share
             step = step[: self.network.n_weights]
-        self.penalty.prox(self.network.weights, step * (self.alpha / total_weight))
+        W, scale = self.network.weights, self.alpha / total_weight
+        if not _kernels.soft_threshold(W, step, scale, self.penalty.l1):
+            self.penalty.prox(W, step * scale)
 
 
 class FullBatch:

@@ -98,19 +98,21 @@ class Trainer:
         for callback in self.callbacks if self.state.epoch == 0 else ():
             callback.on_fit_begin(self)
         self._train_weight = train.total_weight
-        rows = train.n_samples if self.state.solver.full_batch else self.batch_size
+        full_batch = self.state.solver.full_batch
+        rows = train.n_samples if full_batch else self.batch_size
+        n_epochs = epochs or self.max_iter
+        # Steps ahead: a full-batch solver's iterations, or the mini-batches.
+        steps = self.max_iter if full_batch else n_epochs * -(-train.n_samples // rows)
         with (
             training_threads(self.network.largest_product(rows)),
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+            _kernels.for_work(steps * self.params.size),
         ):
             try:
-                if self.state.solver.full_batch:
+                if full_batch:
                     converged = self._run_full_batch(train, validation)
                 else:
-                    n_epochs = epochs or self.max_iter
-                    steps = n_epochs * -(-train.n_samples // self.batch_size)
-                    with _kernels.for_work(steps * self.params.size):
-                        converged = self._run_epochs(train, validation, n_epochs)
+                    converged = self._run_epochs(train, validation, n_epochs)
             finally:
                 self.network.release()
         if epochs is not None:  # a partial_fit call

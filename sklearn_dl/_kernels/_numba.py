@@ -10,6 +10,8 @@ zero-division checks block it); ``fastmath=False`` keeps IEEE results.
 import numba
 import numpy as np
 
+from . import LOGISTIC, RELU, TANH
+
 _jit = numba.njit(nogil=True, cache=True, error_model="numpy", fastmath=False)
 
 
@@ -145,3 +147,158 @@ def _penalised_step(w, data_gradient, lr, decay, threshold):
         shrunk = abs(w) - threshold
         w = np.copysign(max(shrunk, 0), w)
     return w
+
+
+@_jit
+def rms_step(params, grads, acc, size, rho, one_minus_rho, lr, eps):
+    """``A ← ρ A + (1 - ρ) g²``; ``s = η / (sqrt(A) + ε)``; ``θ ← θ - s g``.
+
+    RMSProp; Adagrad is ``ρ = 1 - ρ = 1`` (``A ← A + g²``, exactly).
+    ``size`` receives ``s``.
+    """
+    for i in range(params.shape[0]):
+        g = grads[i]
+        a = acc[i] * rho + (g * g) * one_minus_rho
+        acc[i] = a
+        s = lr / (np.sqrt(a) + eps)
+        size[i] = s
+        params[i] = params[i] - s * g
+
+
+@_jit
+def adadelta_step(params, grads, mean_g, mean_d, size, rho, one_minus_rho, lr, eps):
+    """Adadelta: ``E_g``, then ``s = η sqrt(E_Δ + ε) / sqrt(E_g + ε)``, ``E_Δ``, ``θ ← θ - s g``."""
+    for i in range(params.shape[0]):
+        g = grads[i]
+        e_g = mean_g[i] * rho + (one_minus_rho * g) * g
+        mean_g[i] = e_g
+        s = lr * np.sqrt(mean_d[i] + eps) / np.sqrt(e_g + eps)
+        size[i] = s
+        delta = s * g
+        step = delta / lr
+        mean_d[i] = mean_d[i] * rho + one_minus_rho * (step * step)
+        params[i] = params[i] - delta
+
+
+@_jit
+def sgd_step(params, grads, lr):
+    """``θ ← θ - η g``."""
+    for i in range(params.shape[0]):
+        params[i] = params[i] - grads[i] * lr
+
+
+# The layer and loss kernels take ``one``, 1 in the arrays' dtype: an integer
+# literal against a float32 would compute in float64, unlike numpy.
+
+
+@_jit
+def bias_activation(Z, b, kind, one):
+    """``Z ← f(Z + b)`` in place, row by row; ``f`` relu or logistic by its number ``kind``.
+
+    relu is ``0 if z < 0 else z`` (numpy's ``maximum(z, 0)``: NaN stays NaN);
+    logistic is ``1 / (1 + exp(-z))``.
+    """
+    zero = one - one
+    for i in range(Z.shape[0]):
+        row = Z[i]
+        if kind == RELU:
+            for j in range(row.shape[0]):
+                z = row[j] + b[j]
+                row[j] = zero if z < zero else z
+        elif kind == LOGISTIC:
+            for j in range(row.shape[0]):
+                row[j] = one / (one + np.exp(-(row[j] + b[j])))
+
+
+@_jit
+def activation_backward(A, dA, kind, one):
+    """``dA ← dA ⊙ f'`` in place, from ``A = f(Z)`` (flat arrays).
+
+    relu ``A > 0``; tanh ``1 - A²``; logistic ``A (1 - A)``, in numpy's order.
+    """
+    zero = one - one
+    if kind == RELU:
+        for i in range(A.shape[0]):
+            dA[i] = dA[i] * (one if A[i] > zero else zero)
+    elif kind == TANH:
+        for i in range(A.shape[0]):
+            a = A[i]
+            dA[i] = dA[i] * (one - a * a)
+    elif kind == LOGISTIC:
+        for i in range(A.shape[0]):
+            a = A[i]
+            dA[i] = (dA[i] * a) * (one - a)
+
+
+@_jit
+def binary_cross_entropy(Y, Z, G, one):
+    """``G = sigmoid(Z) - Y``; return ``Σ log(1 + exp(z)) - y z`` (rows summed in float64).
+
+    With ``e = exp(-|z|)``: ``log(1 + exp(z)) = max(z, 0) + log1p(e)`` and
+    ``sigmoid(z)`` is ``1 / (1 + e)`` for ``z >= 0``, ``e / (1 + e)`` below:
+    one exponential per entry, and no overflow.
+    """
+    zero, total = one - one, 0.0
+    for i in range(Z.shape[0]):
+        row = zero
+        for k in range(Z.shape[1]):
+            z, y = Z[i, k], Y[i, k]
+            e = np.exp(-abs(z))
+            p = one / (one + e)
+            G[i, k] = (p if z >= zero else e * p) - y
+            row += (max(z, zero) + np.log1p(e)) - y * z
+        total += row
+    return total
+
+
+@_jit
+def categorical_cross_entropy(Y, Z, G, one):
+    """``G = softmax(Z) - Y``; return ``Σ_i (Σ_k y_k) log Σ_k exp(s_k) - Σ_k y_k s_k``.
+
+    ``s = z - max z`` per row, as the numpy reference shifts it; rows summed in float64.
+    """
+    total = 0.0
+    for i in range(Z.shape[0]):
+        z, g, y = Z[i], G[i], Y[i]
+        top = z.max()
+        norm, y_sum, y_s = one - one, one - one, one - one
+        for k in range(z.shape[0]):
+            e = np.exp(z[k] - top)
+            g[k] = e
+            norm += e
+        for k in range(z.shape[0]):
+            g[k] = g[k] / norm - y[k]
+            y_sum += y[k]
+            y_s += y[k] * (z[k] - top)
+        total += np.log(norm) * y_sum - y_s
+    return total
+
+
+@_jit
+def add_scaled(grad, W, scale):
+    """``grad ← grad + W · scale``: the L2 part of the penalty's gradient."""
+    for i in range(W.shape[0]):
+        grad[i] = grad[i] + W[i] * scale
+
+
+@_jit
+def _shrink(w, threshold, zero):
+    """``sign(w) max(|w| - threshold, 0)``; NaN stays NaN, as numpy's ``maximum``."""
+    shrunk = abs(w) - threshold
+    return np.copysign(zero if shrunk < zero else shrunk, w)
+
+
+@_jit
+def soft_threshold(W, step, scale, l1):
+    """``W ← shrink(W, (step · scale) · l1)`` in place, ``step`` one per entry."""
+    zero = scale - scale
+    for i in range(W.shape[0]):
+        W[i] = _shrink(W[i], (step[i] * scale) * l1, zero)
+
+
+@_jit
+def soft_threshold_scalar(W, threshold):
+    """``W ← shrink(W, threshold)`` in place."""
+    zero = threshold - threshold
+    for i in range(W.shape[0]):
+        W[i] = _shrink(W[i], threshold, zero)
