@@ -215,16 +215,8 @@ class ScikitLearnUniform(VarianceScaling):
     ``b = sqrt(6 / (fan_in + fan_out))`` (Glorot's), or ``sqrt(2 / (fan_in + fan_out))``
     (``scale=1/3``) for the logistic activation. Spread-out biases matter for
     ReLU units on inputs that are not centred: with zero biases every unit's
-    hyperplane passes through the origin. The MLPs' ``weight_init="auto"``.
-
-    Parameters
-    ----------
-    scale : float, default=1.0
-        Variance numerator.
-    mode : {"fan_in", "fan_out", "fan_avg"}, default="fan_avg"
-        Which fan divides the scale.
-    distribution : {"uniform", "normal"}, default="uniform"
-        Shape of the weights' distribution.
+    hyperplane passes through the origin. The MLPs' ``weight_init="auto"``;
+    the parameters are :class:`VarianceScaling`'s.
 
     Examples
     --------
