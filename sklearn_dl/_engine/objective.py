@@ -23,6 +23,7 @@ from .._parts import Scratch
 from ..activations import Identity
 from ..layers import Dense
 from ..losses import SquaredError
+from .least_squares import LeastSquares
 
 
 class Objective:
@@ -181,7 +182,7 @@ class FullBatch:
         return None
 
     def least_squares(self):
-        """``F`` as the arguments of a :class:`~sklearn_dl.optimizers.LeastSquares`, or None.
+        """``F`` as a :class:`~sklearn_dl.optimizers.LeastSquares` problem, or None.
 
         It is one for a linear network with the squared error and no L1 part;
         the ridge is the L2 part of the penalty, ``alpha * l2``.
@@ -190,14 +191,14 @@ class FullBatch:
         if layer is None or not isinstance(objective.loss, SquaredError) or self.split:
             return None
         ridge = 0.0 if objective.penalty is None else objective.alpha * objective.penalty.l2
-        return {
-            "X": self.X,
-            "Y": self.Y,
-            "sample_weight": self.sample_weight,
-            "intercept": layer.use_bias,
-            "ridge": ridge,
-            "nonnegative": self._nonnegative() is not None,
-        }
+        return LeastSquares(
+            self.X,
+            self.Y,
+            self.sample_weight,
+            intercept=layer.use_bias,
+            ridge=ridge,
+            nonnegative=self._nonnegative() is not None,
+        )
 
     def hessian(self, x):
         """``∇²F(x)`` of a linear network, a dense float64 matrix over the parameters.
