@@ -103,12 +103,23 @@ class ChunkRunner:
     def run(self, function, *shared):
         chunks = list(zip(*self.blocks, strict=True))
         if self.client is not None:
-            submit = functools.partial(self.client.submit, function, pure=False)
+            submit = functools.partial(self.client.submit, _aligned_call, function, pure=False)
             return self.client.gather([submit(*shared, *chunk) for chunk in chunks])
         import dask
 
-        task = dask.delayed(function, pure=False)
-        return list(dask.compute(*[task(*shared, *chunk) for chunk in chunks]))
+        task = dask.delayed(_aligned_call, pure=False)
+        return list(dask.compute(*[task(function, *shared, *chunk) for chunk in chunks]))
+
+
+def _aligned_call(function, *args):
+    """``function(*args)`` with each NumPy argument aligned to its item size.
+
+    Arrays read from the network may start at any byte; BLAS takes other
+    paths for them, which round differently, so that the same chunk would
+    give other bits on another worker.
+    """
+    args = [np.require(a, requirements="A") if isinstance(a, np.ndarray) else a for a in args]
+    return function(*args)
 
 
 def _row_blocks(a, n_chunks):
