@@ -68,9 +68,9 @@ class ChunkRunner:
     the results in the order of the chunks. With a ``distributed`` client,
     the arrays are persisted on the workers (a no-op for arrays persisted
     already), each chunk's task runs where the chunk is, and ``share`` sends
-    a value to every worker once (a broadcast scatter), so that the tasks
-    refer to it instead of each carrying a copy. Without one, dask's local
-    scheduler runs the same tasks.
+    a value to the cluster once (as the result of a task, which workers
+    fetch from one another), so that the tasks refer to it instead of each
+    carrying a copy. Without one, dask's local scheduler runs the same tasks.
     """
 
     def __init__(self, X, Y=None, sample_weight=None):
@@ -98,7 +98,9 @@ class ChunkRunner:
     def share(self, value):
         if self.client is None:
             return value
-        return self.client.scatter(value, broadcast=True, hash=False)
+        # A task that returns ``value`` rather than a scatter: the scheduler
+        # can run it again should the worker holding the result die.
+        return self.client.submit(_itself, value, pure=False)
 
     def run(self, function, *shared):
         chunks = list(zip(*self.blocks, strict=True))
@@ -109,6 +111,10 @@ class ChunkRunner:
 
         task = dask.delayed(_aligned_call, pure=False)
         return list(dask.compute(*[task(function, *shared, *chunk) for chunk in chunks]))
+
+
+def _itself(value):
+    return value
 
 
 def _aligned_call(function, *args):
@@ -166,7 +172,7 @@ def prepare(estimator, X, y, sample_weight, first):
 def rows_of(estimator, X, reset):
     """``X`` as :func:`as_rows` gives it, checked for fitting: width and finite values."""
     da = require_dask()
-    check_feature_names(estimator, X, reset=reset)
+    _check_names(estimator, X, reset)
     X = as_rows(X)
     n_features = getattr(estimator, "n_features_in_", None)
     if reset:
@@ -179,6 +185,12 @@ def rows_of(estimator, X, reset):
     if not bool(da.isfinite(X).all().compute()):
         raise ValueError("Input X contains NaN or infinity.")
     return X
+
+
+def _check_names(estimator, X, reset):
+    """Record or check the column names of a dask DataFrame (none for a dask array)."""
+    # A dask collection's ``_meta`` is an empty pandas or NumPy object of its kind.
+    check_feature_names(estimator, getattr(X, "_meta", X), reset=reset)
 
 
 def as_rows(X):
@@ -322,7 +334,7 @@ def chunkwise(method):
 
 def _map_rows(method, estimator, X, args, kwargs):
     require_dask()
-    check_feature_names(estimator, X, reset=False)
+    _check_names(estimator, X, reset=False)
     X = as_rows(X)
     # One row through the method itself: its checks run now, and its answer
     # gives the dtype and the columns of the result.
@@ -349,15 +361,15 @@ def score_dask(estimator, X, y=None, sample_weight=None):
     """
     import dask
 
-    X = rows_of(estimator, X, reset=False)
     if y is None:  # the autoencoder, whose score each chunk gives as a mean
+        X = rows_of(estimator, X, reset=False)
         parts = X.map_blocks(
             _block_error, estimator, drop_axis=1, chunks=((1,) * X.numblocks[0],), dtype=float
         )
         return -float(parts.sum().compute()) / (X.shape[0] * X.shape[1]) if X.size else 0.0
-    y = _aligned(y, X, "y")
-    weight = _aligned(sample_weight, X, "sample_weight")
     predicted = estimator.predict(X)
+    y = _aligned(y, predicted, "y")
+    weight = _aligned(sample_weight, predicted, "sample_weight")
     if is_regressor(estimator):
         return _r2(predicted, y, weight)
     right = predicted == y
@@ -369,7 +381,7 @@ def score_dask(estimator, X, y=None, sample_weight=None):
 
 def _block_error(X, estimator):
     """``Σ (x̂ - x)²`` over one chunk, as a 1-element array."""
-    return np.array([-estimator.score(X) * X.size])
+    return np.array([-_call_quietly(type(estimator).score, estimator, (), {}, X) * X.size])
 
 
 def _r2(predicted, y, weight):

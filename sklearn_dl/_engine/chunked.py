@@ -197,8 +197,8 @@ def linear_layer(network):
 class DaskChunks(OnePiece):
     """The sums over the chunks of persisted dask arrays, each chunk evaluated where it lives.
 
-    With a ``distributed`` client, the penalty-free objective is broadcast
-    to the workers once, and the parameters once per evaluation; each
+    With a ``distributed`` client, the penalty-free objective is sent to
+    the cluster once, and the parameters once per evaluation; each
     chunk's task returns its loss and gradient (a vector of the size of the
     parameters), which the client adds up in the order of the chunks.
     Without one, dask's local scheduler runs the same tasks.
