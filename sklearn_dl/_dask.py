@@ -152,14 +152,15 @@ def prepare(estimator, X, y, sample_weight, first):
     """Validated, encoded and persisted training data: ``X, Y, y, sample_weight``.
 
     Nothing the size of ``X`` reaches the client: the checks are dask
-    reductions, the classes come from ``dask.array.unique``, and the targets
-    are encoded chunk by chunk by the estimator's own ``_encode_targets``.
+    reductions, the classes are the union of each chunk's distinct labels,
+    and the targets are encoded chunk by chunk by the estimator's own
+    ``_encode_targets``.
     """
     import dask
 
     X = rows_of(estimator, X, reset=first)
-    y = _aligned(y, X, "y")
-    sample_weight = _aligned(sample_weight, X, "sample_weight")
+    y = _rows_like(y, X, "y")
+    sample_weight = _rows_like(sample_weight, X, "sample_weight")
     if y is None:  # the autoencoder: X is its own target
         Y = _encode_inputs(estimator, X, first)
     else:
@@ -208,7 +209,7 @@ def as_rows(X):
     return X.rechunk({1: -1})
 
 
-def _aligned(a, X, name):
+def _rows_like(a, X, name):
     """``a`` (targets or weights) as a dask array with the row chunks of ``X``."""
     if a is None:
         return None
@@ -368,8 +369,8 @@ def score_dask(estimator, X, y=None, sample_weight=None):
         )
         return -float(parts.sum().compute()) / (X.shape[0] * X.shape[1]) if X.size else 0.0
     predicted = estimator.predict(X)
-    y = _aligned(y, predicted, "y")
-    weight = _aligned(sample_weight, predicted, "sample_weight")
+    y = _rows_like(y, predicted, "y")
+    weight = _rows_like(sample_weight, predicted, "sample_weight")
     if is_regressor(estimator):
         return _r2(predicted, y, weight)
     right = predicted == y
@@ -420,7 +421,7 @@ def stream(estimator, X, y, sample_weight, validation_data):
 
     _refuse_for_streaming(estimator, validation_data)
     X = rows_of(estimator, X, reset=True)
-    y, sample_weight = _aligned(y, X, "y"), _aligned(sample_weight, X, "sample_weight")
+    y, sample_weight = _rows_like(y, X, "y"), _rows_like(sample_weight, X, "sample_weight")
     classes = None
     if is_classifier(estimator):
         classes = np.unique(y.map_blocks(np.unique, chunks=(np.nan,)).compute())

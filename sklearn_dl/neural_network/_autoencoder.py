@@ -310,8 +310,9 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; it is also the target.
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Training data; it is also the target. A dask array stays on its
+            cluster (see :ref:`scaling_out`).
         y : None
             Ignored.
         validation_data : {array-like, sparse matrix} of shape (n_val, n_features), default=None
