@@ -37,15 +37,14 @@ from ..layers import Activation, Dense
 from ..optimizers import LeastSquares
 
 
-def evaluator(objective, train, rng=None):
-    """The evaluator for ``objective`` on the data ``train``.
+def evaluator(objective, train, total_weight, rng=None):
+    """The evaluator for ``objective`` on the data ``train`` of total weight ``Σ s_i``.
 
     Dask arrays get :class:`DaskChunks`; arrays in memory larger than one
     chunk of ``working_memory`` get :class:`MemoryChunks` when the network
     allows it; everything else :class:`OnePiece`.
     """
     X, Y, sample_weight = train.all_rows()
-    total_weight = train.total_weight
     if is_dask(X):
         return DaskChunks(objective, X, Y, sample_weight, total_weight)
     size = chunk_rows(objective.network, X.shape[0])

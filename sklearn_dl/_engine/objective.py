@@ -123,7 +123,7 @@ class FullBatch:
         self.split = split_l1
         self.n_weights = objective.network.n_weights
         self.total_weight = train.total_weight
-        self.rows = chunked.evaluator(objective, train, rng)
+        self.rows = chunked.evaluator(objective, train, self.total_weight, rng)
         self.start = self.params.copy()
 
     def x0(self):
