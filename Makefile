@@ -23,7 +23,7 @@ compare: $(VENV)/.installed-plot,fast
 test: $(VENV)/.installed-test,fast
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
-bench: $(VENV)/.installed-bench,fast
+bench: $(VENV)/.installed-bench,fast,dask
 	$(PY) -m benchmarks.run $(ARGS)
 
 docs: $(VENV)/.installed-docs

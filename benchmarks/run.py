@@ -17,6 +17,9 @@ time of the same work in PyTorch on the CPU, ``matmul_s``, the time of the
 bare matrix product at the heart of the workload, and ``n_jobs``, shown with
 the workload's name.
 
+``bench_dask`` needs the ``dask`` extra; without it its failure is
+recorded and the others run.
+
 Results are written as JSON to ``benchmarks/results/<timestamp>.json``, so that
 ``--compare`` can set two runs side by side.
 """

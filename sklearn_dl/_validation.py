@@ -17,6 +17,7 @@ from sklearn.callback._callback_support import callback_management_context
 # NeighborsBase recognises scikit-learn's fitted neighbours estimators, which
 # fit accepts as training data.
 from sklearn.neighbors._base import KNeighborsMixin, NeighborsBase
+from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -25,6 +26,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.validation import (
+    _check_feature_names,
     _check_sample_weight,
     check_is_fitted,
     validate_data,
@@ -40,9 +42,11 @@ __all__ = [
     "Real",
     "StrOptions",
     "callback_management_context",
+    "check_feature_names",
     "check_is_fitted",
     "check_sample_weight",
     "fit_context",
+    "get_chunk_n_rows",
     "validate_data",
     "validate_params",
 ]
@@ -86,3 +90,8 @@ def _defaults(cls):
     names = BaseEstimator._get_param_names.__func__(cls)  # scikit-learn's rules and errors
     parameters = inspect.signature(cls.__init__).parameters if names else {}
     return {name: parameters[name].default for name in names}
+
+
+def check_feature_names(estimator, X, reset):
+    """Record (``reset``) or check the column names of ``X`` against the fitted ones."""
+    _check_feature_names(estimator, X, reset=reset)

@@ -623,8 +623,10 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Training data. A dask array or DataFrame stays on its cluster: the
+            objective is summed over its chunks where they live (see
+            :ref:`scaling_out`).
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None

@@ -4,7 +4,12 @@ One local cluster of two worker processes serves the whole module; it listens
 on 127.0.0.1 only and is closed at the end.
 """
 
+import os
+import re
+import signal
+import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +25,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_validate  # noqa:
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from sklearn_dl.callbacks import Callback  # noqa: E402
 from sklearn_dl.linear_model import LinearRegression, LogisticRegression  # noqa: E402
 from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor  # noqa: E402
 from sklearn_dl.neural_network import Autoencoder, MLPClassifier, MLPRegressor  # noqa: E402
@@ -192,3 +198,210 @@ def test_streaming_a_dask_array_larger_than_a_block(client):
     assert len(model.loss_curve_) == 4 * 8
     np.testing.assert_allclose(model.coef_, np.arange(1.0, 7.0), atol=0.05)
     np.testing.assert_allclose(model.intercept_, 2.0, atol=0.05)
+
+
+# -- fit on dask arrays: the objective summed where the chunks live ------------------------
+
+ROWS = 60  # rows per chunk: four chunks of the 240 rows of ``dataset``
+
+
+def on_dask(*arrays):
+    """Each array as a dask array of ``ROWS``-row chunks (None stays None)."""
+    return [None if a is None else da.from_array(a, chunks=(ROWS, *a.shape[1:])) for a in arrays]
+
+
+def five_classes(seed):
+    X, _, _ = dataset(seed)
+    return X, np.digitize(X[:, 0] - X[:, 2] + 0.5 * X[:, 1], [-1.2, -0.4, 0.4, 1.2])
+
+
+FULL_BATCH = {
+    "LinearRegression": (lambda: LinearRegression(), "reg"),
+    "LogisticRegression-binary": (
+        lambda: LogisticRegression(class_weight="balanced", max_iter=25),
+        "binary",
+    ),
+    "LogisticRegression-5": (
+        lambda: LogisticRegression(class_weight={0: 2.0, 4: 0.5}, max_iter=25),
+        "five",
+    ),
+    "LogisticRegression-newton": (lambda: LogisticRegression(solver="newton-cholesky"), "five"),
+    "MLPClassifier": (
+        lambda: MLPClassifier(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=25, random_state=0),
+        "clf",
+    ),
+    "MLPRegressor": (
+        lambda: MLPRegressor(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=25, random_state=0),
+        "reg",
+    ),
+    "Autoencoder": (
+        lambda: Autoencoder(n_components=2, solver="lbfgs", max_iter=25, random_state=0),
+        "ae",
+    ),
+}
+
+
+def training_data(kind):
+    X, y_reg, y_clf = dataset(5)
+    weight = np.random.default_rng(6).uniform(0.2, 3.0, size=X.shape[0])
+    if kind == "five":
+        X, y = five_classes(5)
+    else:
+        y = {"reg": y_reg, "clf": y_clf, "binary": (y_clf == 1).astype(int), "ae": None}[kind]
+    return X, y, None if kind == "ae" else weight
+
+
+def fit(model, X, y, weight):
+    if y is None:
+        return quietly(model.fit, X)
+    return quietly(model.fit, X, y, sample_weight=weight)
+
+
+@pytest.mark.parametrize("name", list(FULL_BATCH))
+def test_a_full_batch_fit_on_a_dask_array_is_the_fit_in_memory(client, name):
+    make, kind = FULL_BATCH[name]
+    X, y, weight = training_data(kind)
+    here = fit(make(), X, y, weight)
+    there = fit(make(), *on_dask(X, y, weight))
+    again = fit(make(), *on_dask(X, y, weight))
+
+    scale = np.abs(here.network_.params).max()
+    np.testing.assert_allclose(
+        there.network_.params, here.network_.params, rtol=1e-8, atol=1e-8 * scale
+    )
+    np.testing.assert_array_equal(again.network_.params, there.network_.params)
+    assert there.n_iter_ == here.n_iter_
+    (X_dask,) = on_dask(X)
+    for got, want in zip(outputs(there, X_dask), outputs(here, X), strict=True):
+        assert isinstance(got, da.Array)
+        np.testing.assert_allclose(got.compute(), want, rtol=1e-7, atol=1e-9)
+
+
+def test_the_chunks_are_evaluated_on_the_workers(client):
+    X, y, weight = training_data("binary")
+    before = executed_on_workers(client)
+    model = quietly(LogisticRegression(max_iter=5).fit, *on_dask(X, y, weight))
+    # Every evaluation of F runs one task per chunk (four), at least once per iteration.
+    assert executed_on_workers(client) >= before + 4 * model.n_iter_[0]
+
+
+def test_a_dask_dataframe_fits_as_the_pandas_one(client):
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    X, y = five_classes(7)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    here = LogisticRegression().fit(frame, y)
+    there = LogisticRegression().fit(
+        dd.from_pandas(frame, npartitions=4), dd.from_pandas(pd.Series(y), npartitions=4)
+    )
+    np.testing.assert_allclose(there.coef_, here.coef_, rtol=1e-8, atol=1e-10)
+    assert list(there.feature_names_in_) == list(frame.columns)
+    predicted = there.predict(dd.from_pandas(frame, npartitions=4))
+    np.testing.assert_array_equal(predicted.compute(), here.predict(frame))
+    assert there.score(dd.from_pandas(frame, npartitions=4), y) == here.score(frame, y)
+
+
+def test_scores_on_dask_arrays_are_the_scores_in_memory(client):
+    X, y_reg, y_clf = dataset(8)
+    weight = np.random.default_rng(8).uniform(0.5, 2.0, size=X.shape[0])
+    X_dask, y_reg_dask, y_clf_dask, weight_dask = on_dask(X, y_reg, y_clf, weight)
+    regressor = LinearRegression().fit(X, y_reg)
+    classifier = LogisticRegression().fit(X, y_clf)
+    autoencoder = quietly(Autoencoder(n_components=2, max_iter=10, random_state=0).fit, X)
+    for model, y, y_dask in [(regressor, y_reg, y_reg_dask), (classifier, y_clf, y_clf_dask)]:
+        np.testing.assert_allclose(model.score(X_dask, y_dask), model.score(X, y), rtol=1e-12)
+        np.testing.assert_allclose(
+            model.score(X_dask, y_dask, weight_dask),
+            model.score(X, y, sample_weight=weight),
+            rtol=1e-12,
+        )
+    np.testing.assert_allclose(autoencoder.score(X_dask), autoencoder.score(X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", [KNeighborsClassifier, KNeighborsRegressor])
+def test_nearest_neighbours_search_a_dask_array_chunk_by_chunk(client, make):
+    X, y_reg, y_clf = dataset(9)
+    y = y_clf if make is KNeighborsClassifier else y_reg
+    model = make(n_neighbors=4).fit(X[:150], y[:150])
+    (queries,) = on_dask(X[150:])
+    for got, want in zip(outputs(model, queries), outputs(model, X[150:]), strict=True):
+        assert isinstance(got, da.Array)
+        np.testing.assert_array_equal(got.compute(), want)
+
+
+def test_the_client_never_holds_X(client):
+    tracemalloc = pytest.importorskip("tracemalloc")
+    # 32 MB of X, generated and kept on the workers.
+    X = da.random.default_rng(10).normal(size=(400_000, 10), chunks=(100_000, 10))
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    tracemalloc.start()
+    try:
+        quietly(LogisticRegression(max_iter=5).fit, X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 10, f"peak {peak / 2**20:.1f} MiB"
+
+
+# -- mini-batch fit on dask arrays: passes over the chunks ---------------------------------
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_a_mini_batch_fit_on_a_dask_array_is_partial_fit_over_the_chunks(client, shuffle):
+    from sklearn_dl._dask import chunk_orders
+
+    X, _, y = dataset(11)
+    weight = np.random.default_rng(11).uniform(0.5, 2.0, size=X.shape[0])
+    X_dask, y_dask, weight_dask = on_dask(X, y, weight)
+
+    def make():
+        return MLPClassifier(
+            hidden_layer_sizes=(6,), batch_size=25, max_iter=3, shuffle=shuffle, random_state=0
+        )
+
+    streamed = make().fit(X_dask, y_dask, sample_weight=weight_dask)
+    loop = make()
+    for order in chunk_orders(make(), X_dask.numblocks[0]):
+        rows = np.concatenate([np.arange(i * ROWS, (i + 1) * ROWS) for i in order])
+        partial_fit_blocks(
+            loop, X[rows], y[rows], sample_weight=weight[rows], block_size=ROWS, classes=[0, 1, 2]
+        )
+    np.testing.assert_array_equal(streamed.network_.params, loop.network_.params)
+    assert streamed.n_iter_ == 3
+
+
+# -- faults ----------------------------------------------------------------------------
+
+
+class _KillAWorker(Callback):
+    """Kill the worker process ``pid`` at the end of epoch ``epoch``."""
+
+    def __init__(self, pid=None, epoch=2):
+        self.pid = pid
+        self.epoch = epoch
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if epoch == self.epoch:
+            os.kill(self.pid, signal.SIGKILL)
+        return False
+
+
+def test_a_worker_dying_mid_fit_costs_a_recomputation_not_the_fit(client):
+    X, y, weight = training_data("five")
+    data = on_dask(X, y, weight)
+    undisturbed = quietly(LogisticRegression(max_iter=12).fit, *data)
+    victim = next(iter(client.run(os.getpid).values()))
+    disturbed = quietly(
+        LogisticRegression(max_iter=12, callbacks=[_KillAWorker(victim)]).fit, *data
+    )
+    np.testing.assert_array_equal(disturbed.network_.params, undisturbed.network_.params)
+    assert victim not in client.run(os.getpid).values()
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts it, for tests that follow
+
+
+def test_the_scaling_out_page_runs_as_written(capsys):
+    page = Path(__file__).resolve().parents[1] / "docs" / "user_guide" / "scaling_out.rst"
+    block = re.search(r"^\.\. code-block:: python\n\n((?:(?:    .*)?\n)+)", page.read_text(), re.M)
+    exec(textwrap.dedent(block.group(1)), {"__name__": "__main__"})
+    printed = capsys.readouterr().out.split("\n")
+    assert printed[0].startswith("[[") and 0.5 < float(printed[-2]) <= 1.0

@@ -44,6 +44,7 @@ from ..layers import Dense, Layer
 from ..optimizers import OPTIMIZERS, BaseOptimizer, get_optimizer
 from ..penalties import PENALTIES, Penalty, get_penalty
 from ..schedules import ON_PLATEAU, SCHEDULES, Schedule, get_schedule
+from .chunked import is_dask
 from .data import Data
 from .network import Network
 from .objective import Objective
@@ -202,8 +203,10 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Training data. A dask array or DataFrame stays on its cluster: the
+            objective is summed over its chunks where they live (see
+            :ref:`scaling_out`).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -237,11 +240,18 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
         state of the previous call.
         """
         first = not hasattr(self, "network_") or not (incremental or self.warm_start)
-        X, y = self._validate_xy(X, y, reset=first)
-        if not first:
-            self._check_same_targets(y, incremental, classes)
-        Y = self._encode_targets(y, X.dtype, reset=first, classes=classes)
-        sample_weight = self._sample_weight(sample_weight, X, y)
+        if not incremental and is_dask(X):  # the rows stay where their chunks live
+            from .. import _dask
+
+            if not _dask.full_batch(self):
+                return _dask.stream(self, X, y, sample_weight, validation_data)
+            X, Y, y, sample_weight = _dask.prepare(self, X, y, sample_weight, first)
+        else:
+            X, y = self._validate_xy(X, y, reset=first)
+            if not first:
+                self._check_same_targets(y, incremental, classes)
+            Y = self._encode_targets(y, X.dtype, reset=first, classes=classes)
+            sample_weight = self._sample_weight(sample_weight, X, y)
         continuing = incremental and not first and self._continues_state()
         rng = None if continuing else make_rng(self.random_state)
         if first:

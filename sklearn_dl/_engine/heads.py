@@ -16,8 +16,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
+from .._dask import chunkwise, score_dask
 from ..losses import BinaryCrossEntropy, CategoricalCrossEntropy, Poisson, get_loss
 from .base import BaseNetwork, Self, is_stochastic
+from .chunked import is_dask
 
 
 class NetworkClassifier(ClassifierMixin, BaseNetwork):
@@ -169,6 +171,7 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
     def out_activation_(self):
         return "softmax" if isinstance(self.loss_function_, CategoricalCrossEntropy) else "logistic"
 
+    @chunkwise
     def decision_function(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
         """Logits: the network's outputs, before the loss's link.
 
@@ -186,6 +189,7 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
         Z = self._logits(X)
         return Z[:, 0] if self._binary else Z
 
+    @chunkwise
     def predict(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
         """Predicted class labels (an indicator matrix for multilabel ``y``).
 
@@ -207,6 +211,7 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
             return self.classes_[(Z[:, 0] > 0).astype(int)]
         return self.classes_[Z.argmax(axis=1)]
 
+    @chunkwise
     def predict_proba(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
         """Class probabilities, one column per class in the order of ``classes_``.
 
@@ -227,6 +232,7 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
             return np.hstack([1 - P, P])
         return P
 
+    @chunkwise
     def predict_log_proba(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
         """Logarithm of :meth:`predict_proba`, computed stably from the logits.
 
@@ -248,6 +254,28 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
                 return log_p
             return np.hstack([log_expit(-Z), log_p])
         return log_softmax(Z, axis=1)
+
+    def score(self, X, y, sample_weight=None):
+        """The accuracy of ``predict(X)`` against ``y``; a number also for dask arrays.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Samples.
+        y : array-like or dask array of shape (n_samples,)
+            True labels.
+        sample_weight : array-like or dask array of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            The accuracy; on dask arrays it is computed from sums over the
+            chunks.
+        """
+        if is_dask(X):
+            return score_dask(self, X, y, sample_weight)
+        return super().score(X, y, sample_weight)
 
     def __sklearn_tags__(self):
         # Each head states its tags whole (sparse input included), so that
@@ -330,6 +358,7 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
         loss = self.loss
         return isinstance(loss, Poisson) or (isinstance(loss, str) and loss == "poisson")
 
+    @chunkwise
     def predict(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
         """Predicted targets: shape (n_samples,) for 1-D ``y`` at fit time.
 
@@ -347,6 +376,28 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
         Z = self._logits(X)
         prediction = self.loss_function_.link(Z)
         return prediction[:, 0] if self._y_ndim == 1 else prediction
+
+    def score(self, X, y, sample_weight=None):
+        """R² of ``predict(X)`` against ``y``; a number also for dask arrays.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Samples.
+        y : array-like or dask array of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like or dask array of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            The coefficient of determination; on dask arrays it is computed
+            from sums over the chunks.
+        """
+        if is_dask(X):
+            return score_dask(self, X, y, sample_weight)
+        return super().score(X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -10,20 +10,19 @@ with ``s_i`` the sample weights. A mini-batch ``B`` estimates it by
 the same meaning whatever the solver and the batch size.
 
 :class:`Objective` computes F and ∇F on a batch; :class:`FullBatch` is the
-same on a whole data set, in float64, as scipy's solvers take it.
+same on a whole data set, in float64, as scipy's solvers take it: in one
+piece, or as a sum over row chunks in memory or on a dask cluster
+(``chunked``).
 """
 
 import math
 
 import numpy as np
-import scipy.sparse as sp
 
 from .. import _kernels
 from .._parts import Scratch
-from ..activations import Identity
-from ..layers import Dense
 from ..losses import SquaredError
-from .least_squares import LeastSquares
+from . import chunked
 
 
 class Objective:
@@ -54,19 +53,32 @@ class Objective:
         ``total_weight`` is ``Σ s_i`` over the whole training set: it scales
         the smooth part of the penalty.
         """
+        batch_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
+        data_loss = self.data_gradient(X, Y, sample_weight, batch_weight, rng)
+        self.add_penalty_gradient(total_weight)
+        return data_loss
+
+    def data_gradient(self, X, Y, sample_weight, weight, rng=None):
+        """Fill ``network.grads`` with ``∇(Σ_B s_i loss_i) / weight``; return ``Σ_B s_i loss_i``.
+
+        A batch's own weight for ``weight`` makes it the mean over the batch;
+        the total weight makes it one chunk's share of a sum over chunks.
+        """
         Z = self.network.forward(X, training=True, rng=rng)
         fused = _kernels.loss_gradient(self.loss, Y, Z, sample_weight)
         data_loss, dZ = fused or self.loss.loss_gradient(Y, Z, sample_weight)
         data_loss += self.network.activity_loss()
-        batch_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
-        if batch_weight > 0:
-            dZ *= dZ.dtype.type(1.0 / batch_weight)
+        if weight > 0:
+            dZ *= dZ.dtype.type(1.0 / weight)
         self.network.backward(dZ)
+        return data_loss
+
+    def add_penalty_gradient(self, total_weight):
+        """Add the gradient of the smooth part of ``alpha R(W) / Σ s_i`` to ``network.grads``."""
         if self.penalty is not None:
             W, dW = self.network.weights, self.network.weight_grads
             work = self._scratch.array("penalty", W.shape, W.dtype)
             self.penalty.add_smooth_gradient(W, dW, self.alpha / total_weight, work)
-        return data_loss
 
     def accumulated_gradient(self, parts, total_weight, rng=None):
         """Fill ``network.grads`` with ``∇F`` on a batch given in parts; return ``Σ_B s_i loss_i``.
@@ -140,7 +152,7 @@ class FullBatch:
         self.split = split_l1
         self.n_weights = objective.network.n_weights
         self.total_weight = train.total_weight
-        self.X, self.Y, self.sample_weight = train.all_rows()
+        self.rows = chunked.evaluator(objective, train, self.total_weight, rng)
         self.start = self.params.copy()
 
     def x0(self):
@@ -175,11 +187,7 @@ class FullBatch:
 
     def _linear_layer(self):
         """The network's only layer when the network is one linear map, else None."""
-        layers = self.objective.network.layers
-        if len(layers) == 1 and isinstance(layers[0], Dense):
-            if isinstance(layers[0].activation_, Identity):
-                return layers[0]
-        return None
+        return chunked.linear_layer(self.objective.network)
 
     def least_squares(self):
         """``F`` as a :class:`~sklearn_dl.optimizers.LeastSquares` problem, or None.
@@ -191,10 +199,7 @@ class FullBatch:
         if layer is None or not isinstance(objective.loss, SquaredError) or self.split:
             return None
         ridge = 0.0 if objective.penalty is None else objective.alpha * objective.penalty.l2
-        return LeastSquares(
-            self.X,
-            self.Y,
-            self.sample_weight,
+        return self.rows.least_squares(
             intercept=layer.use_bias,
             ridge=ridge,
             nonnegative=self._nonnegative() is not None,
@@ -215,18 +220,7 @@ class FullBatch:
                 "without an L1 part; use solver='lbfgs'."
             )
         self.set(x)
-        curvature = objective.loss.curvature(self.Y, objective.network.forward(self.X))
-        curvature = curvature.astype(np.float64)
-        scale = np.full(self.X.shape[0], 1.0 / self.total_weight)
-        if self.sample_weight is not None:
-            scale *= self.sample_weight
-        size, K = layer.n_in_ + layer.use_bias, curvature.shape[1]
-        H = np.zeros((size, K, size, K))
-        for k in range(K):
-            for j in range(k, K) if curvature.ndim == 3 else [k]:
-                d = scale * (curvature[:, k, j] if curvature.ndim == 3 else curvature[:, k])
-                H[:, k, :, j] = H[:, j, :, k] = _weighted_gram(self.X, d, layer.use_bias)
-        H = H.reshape(size * K, size * K)
+        H = self.rows.data_hessian(layer)
         if objective.penalty is not None and objective.penalty.l2:
             weights = np.arange(self.n_weights)
             H[weights, weights] += objective.alpha * objective.penalty.l2 / self.total_weight
@@ -244,10 +238,7 @@ class FullBatch:
     def __call__(self, x):
         objective = self.objective
         self.set(x)
-        data_loss = objective.gradient(
-            self.X, self.Y, self.sample_weight, self.total_weight, self.rng
-        )
-        grads = objective.network.grads.astype(np.float64)
+        data_loss, grads = self.rows.gradient()
         # ``gradient`` scaled the data part by 1 / Σ s_i already.
         value = (data_loss + objective.penalty_value()) / self.total_weight
         if not np.isfinite(value):
@@ -260,14 +251,3 @@ class FullBatch:
         value += l1 * (x[: 2 * n].sum() - np.abs(x[:n] - x[n : 2 * n]).sum())
         gW = grads[:n]
         return value, np.concatenate([gW + l1, l1 - gW, grads[n:]])
-
-
-def _weighted_gram(X, d, intercept):
-    """``X̃ᵀ diag(d) X̃`` in float64, with ``X̃ = [X, 1]`` when ``intercept``."""
-    DX = X.multiply(d[:, None]).tocsr() if sp.issparse(X) else X * d[:, None]
-    G = X.T @ DX
-    G = np.asarray(G.toarray() if sp.issparse(G) else G, dtype=np.float64)
-    if not intercept:
-        return G
-    column = np.asarray(DX.sum(axis=0), dtype=np.float64).ravel()
-    return np.block([[G, column[:, None]], [column[None, :], np.array([[d.sum()]])]])

@@ -11,6 +11,7 @@ from sklearn.neighbors import BallTree, KDTree
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
+from .._dask import chunkwise
 from .._validation import check_is_fitted
 from ._base import _appendable, _KNeighborsBase, _training_samples, _warn
 
@@ -235,6 +236,7 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
             scores.append(counts.reshape(n_queries, len(classes)))
         return scores
 
+    @chunkwise
     def predict(self, X: ArrayLike | sp.spmatrix | sp.sparray | None) -> NDArray:
         """Predict the class of each query.
 
@@ -264,6 +266,7 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
         ]
         return np.stack(columns, axis=1) if self.outputs_2d_ else columns[0]
 
+    @chunkwise
     def predict_proba(
         self, X: ArrayLike | sp.spmatrix | sp.sparray | None
     ) -> NDArray | list[NDArray]:

@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.neighbors import BallTree, KDTree
 from sklearn.utils.metaestimators import available_if
 
+from .._dask import chunkwise
 from .._validation import check_is_fitted
 from ._base import _appendable, _KNeighborsBase, _training_samples
 
@@ -151,6 +152,7 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
         self._append(X)
         return self
 
+    @chunkwise
     def predict(self, X: ArrayLike | sp.spmatrix | sp.sparray | None) -> NDArray:
         """Predict the target of each query.
 

@@ -24,7 +24,9 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, clon
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 
+from .._dask import chunkwise, score_dask
 from .._engine.base import TRAINING_CONSTRAINTS, BaseNetwork, is_stochastic
+from .._engine.chunked import is_dask
 from .._validation import (
     Integral,
     Interval,
@@ -317,8 +319,9 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; it is also the target.
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Training data; it is also the target. A dask array stays on its
+            cluster (see :ref:`scaling_out`).
         y : None
             Ignored.
         validation_data : {array-like, sparse matrix} of shape (n_val, n_features), default=None
@@ -472,6 +475,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
 
     # -- transform ----------------------------------------------------------------------
 
+    @chunkwise
     def transform(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
         """Encode ``X``.
 
@@ -488,6 +492,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         check_is_fitted(self, "network_")
         return self._run(self.encoder_, self._validate_x(X))
 
+    @chunkwise
     def inverse_transform(self, X: ArrayLike) -> NDArray:
         """Decode codes back to the input space.
 
@@ -530,6 +535,8 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
     def _mean_squared_error(self, X):
         """``mean((X - inverse_transform(transform(X)))²)`` over every entry."""
         check_is_fitted(self, "network_")
+        if is_dask(X):
+            return score_dask(self, X)
         X = self._validate_x(X)
         total = 0.0
         for start in range(0, X.shape[0], _CHUNK):  # bounded memory for large X
