@@ -40,10 +40,14 @@ ESTIMATORS = [
 
 
 # A full-batch solver runs its own loop and calls the objective it is given:
-# the optimizers sit between the trainer and the objective.
+# the optimizers sit between the trainer and the objective, and so do the
+# full-batch objective and its evaluators over row chunks, which sum what the
+# per-batch objective computes.
 LEVELS = {
     "sklearn_dl._engine.trainer": 1,
     "sklearn_dl.optimizers": 1.5,
+    "sklearn_dl._engine.full_batch": 1.75,
+    "sklearn_dl._engine.chunked": 1.8,
     "sklearn_dl._engine.objective": 2,
     "sklearn_dl._engine.data": 2,
     "sklearn_dl._engine.network": 3,
@@ -54,14 +58,17 @@ ESTIMATOR_MODULES = (
     "sklearn_dl.neural_network",
     "sklearn_dl._engine.base",
     "sklearn_dl._engine.heads",
+    "sklearn_dl._dask",
 )
 
 
-# Where the first batch starts: the objective's gradient, or for the
+# Where the first batch starts: the objective's gradient (its data part for
+# the full-batch solvers), or for the
 # perceptron's per-sample steps the loss of the first sample (numpy) or the
 # epoch's kernel (numba).
 FIRST_BATCH = {
     ("sklearn_dl._engine.objective", "gradient"),
+    ("sklearn_dl._engine.objective", "data_gradient"),
     ("sklearn_dl.losses", "loss_gradient"),
     ("sklearn_dl._kernels", "call"),
 }

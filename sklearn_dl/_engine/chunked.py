@@ -5,7 +5,7 @@ The data term of ``F`` and its gradient are sums over rows::
     Σ_i s_i loss_i = Σ_c Σ_{i ∈ c} s_i loss_i,    ∇ = Σ_c ∇_c
 
 so they can be evaluated chunk by chunk and added up. Three evaluators
-compute them for :class:`~sklearn_dl._engine.objective.FullBatch`:
+compute them for :class:`~sklearn_dl._engine.full_batch.FullBatch`:
 
 - :class:`OnePiece`: every row at once (small data in memory);
 - :class:`MemoryChunks`: row chunks of an array in memory, sized by

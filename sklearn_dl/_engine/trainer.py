@@ -17,7 +17,8 @@ from sklearn.exceptions import ConvergenceWarning
 from .. import _kernels
 from .._threads import quiet_other_blas, training_threads
 from .data import batches
-from .objective import FullBatch, Objective
+from .full_batch import FullBatch
+from .objective import Objective
 
 # An epoch loss this many times above the first epoch's (or 1) means divergence.
 _GROWTH = 1e6

@@ -536,7 +536,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         """``mean((X - inverse_transform(transform(X)))²)`` over every entry."""
         check_is_fitted(self, "network_")
         if is_dask(X):
-            return score_dask(self, X)
+            return -score_dask(self, X)  # sums over the chunks: the negative error
         X = self._validate_x(X)
         total = 0.0
         for start in range(0, X.shape[0], _CHUNK):  # bounded memory for large X

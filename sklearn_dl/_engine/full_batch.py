@@ -1,0 +1,137 @@
+"""``F`` and ``∇F`` on the whole training set, as scipy's solvers take them.
+
+The full-batch solvers (L-BFGS, CG, Newton-CG, Newton) run their own loop and
+evaluate :class:`FullBatch` at the points they choose; it adds the penalty to
+the data term, which ``chunked`` sums in one piece, over row chunks in
+memory, or over the chunks of dask arrays, each computed by
+:class:`~sklearn_dl._engine.objective.Objective`.
+"""
+
+import math
+
+import numpy as np
+
+from ..losses import SquaredError
+from . import chunked
+
+
+class FullBatch:
+    """``F`` and ``∇F`` on the whole training set, in float64 for scipy.
+
+    With an L1 part and a bounded solver, the weights are split as
+    ``W = W⁺ - W⁻`` with ``W⁺, W⁻ >= 0``, which makes ``‖W‖₁ = Σ (W⁺ + W⁻)``
+    smooth; solutions then have exact zeros at the bounds. A layer with
+    ``nonnegative = True`` keeps its weights ``>= 0`` by bounds too.
+
+    For a linear network (no hidden layers) the objective also offers its
+    second derivatives to :class:`~sklearn_dl.optimizers.Newton`: as a
+    least-squares problem for the squared error (``least_squares``), and as
+    a Hessian matrix for the other smooth losses (``hessian``).
+    """
+
+    def __init__(self, objective, train, split_l1, rng=None):
+        self.objective = objective
+        self.params = objective.network.params
+        self.rng = rng
+        self.split = split_l1
+        self.n_weights = objective.network.n_weights
+        self.total_weight = train.total_weight
+        self.rows = chunked.evaluator(objective, train, self.total_weight, rng)
+        self.start = self.params.copy()
+
+    def x0(self):
+        params = self.params.astype(np.float64)
+        W, nonnegative = params[: self.n_weights], self._nonnegative()
+        if nonnegative is not None:  # start inside the bounds
+            W[nonnegative] = np.maximum(W[nonnegative], 0)
+        if not self.split:
+            return params
+        return np.concatenate([np.maximum(W, 0), np.maximum(-W, 0), params[self.n_weights :]])
+
+    def bounds(self):
+        nonnegative = self._nonnegative()
+        if not self.split and nonnegative is None:
+            return None
+        n, n_others = self.n_weights, self.params.size - self.n_weights
+        positive = np.zeros(n, bool) if nonnegative is None else nonnegative
+        if not self.split:
+            weights = [(0, None) if keep else (None, None) for keep in positive]
+        else:  # W⁻ is pinned at 0 where W must not be negative
+            weights = [(0, None)] * n + [(0, 0) if keep else (0, None) for keep in positive]
+        return weights + [(None, None)] * n_others
+
+    def _nonnegative(self):
+        """Which weights must stay ``>= 0`` (from their layers), or None when none must."""
+        masks = [
+            np.full(sum(math.prod(shape) for shape in layer.weight_shapes()), layer.nonnegative)
+            for layer in self.objective.network.layers
+        ]
+        mask = np.concatenate(masks) if masks else np.zeros(0, bool)
+        return mask if mask.any() else None
+
+    def _linear_layer(self):
+        """The network's only layer when the network is one linear map, else None."""
+        return chunked.linear_layer(self.objective.network)
+
+    def least_squares(self):
+        """``F`` as a :class:`~sklearn_dl.optimizers.LeastSquares` problem, or None.
+
+        It is one for a linear network with the squared error and no L1 part;
+        the ridge is the L2 part of the penalty, ``alpha * l2``.
+        """
+        objective, layer = self.objective, self._linear_layer()
+        if layer is None or not isinstance(objective.loss, SquaredError) or self.split:
+            return None
+        ridge = 0.0 if objective.penalty is None else objective.alpha * objective.penalty.l2
+        return self.rows.least_squares(
+            intercept=layer.use_bias,
+            ridge=ridge,
+            nonnegative=self._nonnegative() is not None,
+        )
+
+    def hessian(self, x):
+        """``∇²F(x)`` of a linear network, a dense float64 matrix over the parameters.
+
+        With ``Θ = [W; b]`` (shape (n_in + 1, K)) flattened row by row, as the
+        parameters are, the block of outputs ``k, l`` is
+        ``X̃ᵀ diag(s ∂²loss/∂z_k∂z_l) X̃ / Σ s_i`` with ``X̃ = [X, 1]``; the L2
+        part of the penalty adds ``alpha * l2 / Σ s_i`` on the weights.
+        """
+        objective, layer = self.objective, self._linear_layer()
+        if layer is None or self.split:
+            raise ValueError(
+                "The Newton solver needs a network without hidden layers and a penalty "
+                "without an L1 part; use solver='lbfgs'."
+            )
+        self.set(x)
+        H = self.rows.data_hessian(layer)
+        if objective.penalty is not None and objective.penalty.l2:
+            weights = np.arange(self.n_weights)
+            H[weights, weights] += objective.alpha * objective.penalty.l2 / self.total_weight
+        return H
+
+    def set(self, x):
+        """Write the point ``x`` into the network's parameters."""
+        params, n = self.params, self.n_weights
+        if self.split:
+            params[:n] = x[:n] - x[n : 2 * n]
+            params[n:] = x[2 * n :]
+        else:
+            params[...] = x
+
+    def __call__(self, x):
+        objective = self.objective
+        self.set(x)
+        data_loss, grads = self.rows.gradient()
+        # ``gradient`` scaled the data part by 1 / Σ s_i already.
+        value = (data_loss + objective.penalty_value()) / self.total_weight
+        if not np.isfinite(value):
+            return np.inf, np.zeros_like(x)
+        if not self.split:
+            return value, grads
+        n, l1 = self.n_weights, objective.alpha * objective.penalty.l1 / self.total_weight
+        # The split objective charges l1 Σ(W⁺ + W⁻), which exceeds l1 ‖W⁺ - W⁻‖₁
+        # wherever both halves are positive; value and gradient must agree.
+        value += l1 * (x[: 2 * n].sum() - np.abs(x[:n] - x[n : 2 * n]).sum())
+        gW = grads[:n]
+        return value, np.concatenate([gW + l1, l1 - gW, grads[n:]])
