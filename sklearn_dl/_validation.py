@@ -17,6 +17,22 @@ from sklearn.callback._callback_support import callback_management_context
 # NeighborsBase recognises scikit-learn's fitted neighbours estimators, which
 # fit accepts as training data.
 from sklearn.neighbors._base import KNeighborsMixin, NeighborsBase
+from sklearn.utils._array_api import (
+    _bincount as bincount,
+)
+from sklearn.utils._array_api import (
+    _convert_to_numpy as convert_to_numpy,
+)
+from sklearn.utils._array_api import (
+    _is_numpy_namespace as is_numpy_namespace,
+)
+from sklearn.utils._array_api import (
+    _max_precision_float_dtype as max_precision_float_dtype,
+)
+from sklearn.utils._array_api import (
+    check_same_namespace,
+    get_namespace_and_device,
+)
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -39,10 +55,16 @@ __all__ = [
     "QuickParams",
     "Real",
     "StrOptions",
+    "bincount",
     "callback_management_context",
     "check_is_fitted",
+    "check_same_namespace",
+    "convert_to_numpy",
     "check_sample_weight",
     "fit_context",
+    "get_namespace_and_device",
+    "is_numpy_namespace",
+    "max_precision_float_dtype",
     "validate_data",
     "validate_params",
 ]
