@@ -10,12 +10,16 @@ writing rows in place; weighted label counts use scikit-learn's
 (``pip install "sklearn_dl[array_api]"``) identifies the array types.
 """
 
+import numpy as np
+from sklearn import get_config
+
 from ._validation import (
     bincount,
     convert_to_numpy,
     get_namespace_and_device,
     is_numpy_namespace,
     max_precision_float_dtype,
+    numpy_namespace,
 )
 
 __all__ = [
@@ -30,6 +34,10 @@ __all__ = [
     "to_numpy",
 ]
 
+# numpy 2.1 and later follow the standard in their own namespace, without the
+# compat wrapper's cost per call.
+_NUMPY = np if np.lib.NumpyVersion(np.__version__) >= "2.1.0" else numpy_namespace
+
 _INSTALL = (
     'array API dispatch needs the array-api-compat package: pip install "sklearn_dl[array_api]" '
     "(or pip install array-api-compat), or pass numpy arrays."
@@ -42,6 +50,8 @@ def namespace(*arrays):
     Numpy (with device None) unless dispatch is on and the arrays are of
     another namespace; sparse matrices, lists and None are ignored.
     """
+    if not get_config()["array_api_dispatch"]:
+        return _NUMPY, None  # the common case, without inspecting arrays
     xp, _, device = get_namespace_and_device(*arrays)
     if not is_numpy_namespace(xp):
         _require_compat()

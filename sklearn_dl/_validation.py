@@ -16,6 +16,7 @@ from sklearn.callback._callback_support import callback_management_context
 # checks (kneighbors_graph(estimator, ...)) accept our k-neighbours estimators;
 # NeighborsBase recognises scikit-learn's fitted neighbours estimators, which
 # fit accepts as training data.
+from sklearn.externals.array_api_compat import numpy as numpy_namespace
 from sklearn.neighbors._base import KNeighborsMixin, NeighborsBase
 from sklearn.utils._array_api import (
     _bincount as bincount,
@@ -65,6 +66,7 @@ __all__ = [
     "get_namespace_and_device",
     "is_numpy_namespace",
     "max_precision_float_dtype",
+    "numpy_namespace",
     "validate_data",
     "validate_params",
 ]
