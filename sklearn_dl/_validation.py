@@ -25,6 +25,9 @@ from sklearn.utils._array_api import (
     _convert_to_numpy as convert_to_numpy,
 )
 from sklearn.utils._array_api import (
+    _estimator_with_converted_arrays as convert_arrays,
+)
+from sklearn.utils._array_api import (
     _is_numpy_namespace as is_numpy_namespace,
 )
 from sklearn.utils._array_api import (
@@ -60,6 +63,7 @@ __all__ = [
     "callback_management_context",
     "check_is_fitted",
     "check_same_namespace",
+    "convert_arrays",
     "convert_to_numpy",
     "check_sample_weight",
     "fit_context",

@@ -11,6 +11,8 @@ dispatch, so where the variable is missing it is set for each test, to satisfy
 that guard.
 """
 
+import pickle
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -219,3 +221,21 @@ def test_without_dispatch_a_device_fit_asks_for_it():
         assert isinstance(fitted._fit_X, np.ndarray)
         expected = KNeighborsClassifier(3).fit(X, y).predict(Q)
         assert_array_equal(fitted.predict(torch.asarray(Q)), expected)
+
+
+def test_move_estimator_to_and_pickle_rebuild_the_index():
+    from sklearn.utils._array_api import get_namespace_and_device, move_estimator_to
+
+    X, Q, y = _data(12)
+    Qt = torch.asarray(Q)
+    ref = KNeighborsClassifier(5).fit(X, y)
+    xp, _, device = get_namespace_and_device(Qt)
+    on_torch = move_estimator_to(ref, xp, device)
+    assert isinstance(on_torch._fit_X, torch.Tensor)
+    assert_array_equal(_host(on_torch.predict(Qt)), ref.predict(Q))
+    fitted = KNeighborsClassifier(5).fit(torch.asarray(X), torch.asarray(y))
+    on_host = move_estimator_to(fitted, np, "cpu")
+    assert isinstance(on_host._fit_X, np.ndarray)
+    assert_array_equal(on_host.predict(Q), ref.predict(Q))
+    loaded = pickle.loads(pickle.dumps(fitted))
+    assert_array_equal(_host(loaded.predict(Qt)), ref.predict(Q))

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from sklearn import get_config
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.metrics import DistanceMetric
 from sklearn.neighbors import VALID_METRICS, VALID_METRICS_SPARSE, BallTree, KDTree
 
@@ -32,6 +32,7 @@ from .._validation import (
     StrOptions,
     check_is_fitted,
     check_same_namespace,
+    convert_arrays,
     validate_data,
 )
 from . import _search as search
@@ -439,6 +440,20 @@ class _KNeighborsBase(KNeighborsMixin, QuickParams, BaseEstimator):
         if "_index" in state:
             state["_index"] = None
         return state
+
+    def __sklearn_array_api_convert__(self, converter):
+        """A clone whose fitted arrays ``converter`` moved; the index is rebuilt.
+
+        ``sklearn.utils._array_api.move_estimator_to`` calls it: the search
+        index holds arrays of the old namespace, so the first search after
+        the move builds a new one, as after loading a pickle.
+        """
+        moved = clone(self)
+        for key, value in vars(self).items():
+            if key != "_index":
+                setattr(moved, key, convert_arrays(value, converter))
+        moved._index = None
+        return moved
 
     @property
     def _fit_X(self):
