@@ -239,3 +239,16 @@ def test_move_estimator_to_and_pickle_rebuild_the_index():
     assert_array_equal(on_host.predict(Q), ref.predict(Q))
     loaded = pickle.loads(pickle.dumps(fitted))
     assert_array_equal(_host(loaded.predict(Qt)), ref.predict(Q))
+
+
+def test_array_api_strict_gives_the_numpy_results():
+    # The standard alone, without PyTorch's top-k: a sort takes its place.
+    xps = pytest.importorskip("array_api_strict")
+    X, Q, y = _data(13)
+    ref = KNeighborsClassifier(5, weights="distance").fit(X, y)
+    ours = KNeighborsClassifier(5, weights="distance").fit(xps.asarray(X), xps.asarray(y))
+    dist, ind = ours.kneighbors(xps.asarray(Q))
+    ref_dist, ref_ind = ref.kneighbors(Q)
+    assert_array_equal(np.asarray(ind), ref_ind)
+    assert_allclose(np.asarray(dist), ref_dist, rtol=1e-12)
+    assert_allclose(np.asarray(ours.predict_proba(xps.asarray(Q))), ref.predict_proba(Q))
