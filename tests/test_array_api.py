@@ -140,6 +140,22 @@ def test_many_tiles_chunks_and_near_ties():
     assert_allclose(_host(dist), ref_dist, rtol=1e-12, atol=1e-12)
 
 
+def test_identical_points_keep_every_point_as_a_candidate():
+    # Every value ties, so no number of kept points short of all of them is
+    # proven enough: the queries are searched again until all are kept, in
+    # smaller chunks as they keep more (1 MiB of working memory).
+    X = np.zeros((300, 4))
+    y = np.arange(300) % 2
+    ours = KNeighborsRegressor(5).fit(torch.asarray(X), y)
+    ref = KNeighborsRegressor(5, algorithm="brute").fit(X, y)  # ties by index
+    for queries in (np.zeros((40, 4)), None):
+        with config_context(working_memory=1):
+            dist, ind = ours.kneighbors(None if queries is None else torch.asarray(queries))
+        ref_dist, ref_ind = ref.kneighbors(queries)
+        assert_array_equal(_host(ind), ref_ind)
+        assert_array_equal(_host(dist), ref_dist)
+
+
 def test_huge_values_and_far_queries():
     # Values of 1e20 are centred and scaled; queries 1e20 times farther than
     # the data's radius overflow float32 and are screened in float64. At that

@@ -73,34 +73,36 @@ class DeviceBruteIndex:
                 "with sklearn.utils._array_api.move_estimator_to."
             )
         X = self.Y if exclude_self else X
-        kept = 2 * k + 8
-        rows, width = _blocks(X.shape[0], self.n_samples, X.shape[1], kept)
-        dist, ind = [], []
-        for start in range(0, X.shape[0], rows):
-            Xc = X[start : start + rows, ...]
-            self_ind = None
-            if exclude_self:
-                self_ind = xp.arange(start, start + Xc.shape[0], device=self.device)
-            d, i = self._chunk(Xc, k, self_ind, kept, width)
-            dist.append(d)
-            ind.append(i)
-        return xp.concat(dist, axis=0), xp.concat(ind, axis=0)
+        self_ind = xp.arange(X.shape[0], device=self.device) if exclude_self else None
+        return self._search(X, k, self_ind, 2 * k + 8)
 
-    def _chunk(self, Xc, k, self_ind, kept, width):
-        """The ``k`` nearest of a chunk of queries (``self_ind``: their own points)."""
+    def _search(self, X, k, self_ind, kept):
+        """The ``k`` nearest of queries ``X`` (``self_ind``: their own points, or None).
+
+        In chunks of queries whose tiles and kept points fit the memory
+        budget (see :func:`_blocks`); queries whose ``kept`` points may miss
+        a neighbour are searched again with twice as many.
+        """
         xp = self.xp
         n_valid = self.n_samples - (self_ind is not None)
         kept = min(kept, n_valid)
-        left, slack = self._prepare(Xc)
+        rows, width = _blocks(X.shape[0], self.n_samples, X.shape[1], kept)
+        if rows < X.shape[0]:
+            parts = [
+                self._search(X[s : s + rows, ...], k, _part(self_ind, s, rows), kept)
+                for s in range(0, X.shape[0], rows)
+            ]
+            return tuple(xp.concat(found, axis=0) for found in zip(*parts, strict=True))
+        left, slack = self._prepare(X)
         vals, cand = self._screen(left, kept, self_ind, width)
-        dist, ind = self._exact(Xc, cand, k, self_ind)
+        dist, ind = self._exact(X, cand, k, self_ind)
         if kept == n_valid:
             return dist, ind
         gap = xp.astype(vals[:, kept - 1], slack.dtype) - xp.astype(vals[:, k - 1], slack.dtype)
         redo = xp.nonzero(~(gap > 2 * slack))[0]
         if redo.shape[0] > 0:
             sub_self = None if self_ind is None else xp.take(self_ind, redo)
-            sub = self._chunk(xp.take(Xc, redo, axis=0), k, sub_self, 2 * kept, width)
+            sub = self._search(xp.take(X, redo, axis=0), k, sub_self, 2 * kept)
             set_rows(dist, redo, sub[0])
             set_rows(ind, redo, sub[1])
         return dist, ind
@@ -157,6 +159,11 @@ class DeviceBruteIndex:
         cand, dist = (xp.take_along_axis(a, by_index, axis=1) for a in (cand, dist))
         order = xp.argsort(dist, axis=1, stable=True)[:, :k]
         return xp.take_along_axis(dist, order, axis=1), xp.take_along_axis(cand, order, axis=1)
+
+
+def _part(self_ind, start, rows):
+    """The own points of queries ``start:start + rows``, or None."""
+    return None if self_ind is None else self_ind[start : start + rows]
 
 
 def _row_sq(xp, X):
