@@ -144,11 +144,11 @@ def test_identical_points_keep_every_point_as_a_candidate():
     # Every value ties, so no number of kept points short of all of them is
     # proven enough: the queries are searched again until all are kept, in
     # smaller chunks as they keep more (1 MiB of working memory).
-    X = np.zeros((300, 4))
-    y = np.arange(300) % 2
+    X = np.zeros((120, 64))
+    y = np.arange(120) % 2
     ours = KNeighborsRegressor(5).fit(torch.asarray(X), y)
     ref = KNeighborsRegressor(5, algorithm="brute").fit(X, y)  # ties by index
-    for queries in (np.zeros((40, 4)), None):
+    for queries in (np.zeros((40, 64)), None):
         with config_context(working_memory=1):
             dist, ind = ours.kneighbors(None if queries is None else torch.asarray(queries))
         ref_dist, ref_ind = ref.kneighbors(queries)
