@@ -16,11 +16,21 @@ The machine may be shared, so the two sides are called alternately and each
 time is the median over the rounds.
 
 Run ``python -m benchmarks.bench_neighbors`` (``--quick`` for a smoke run).
+
+``--device cuda`` runs instead the brute-force search under array API dispatch
+on a CUDA GPU (PyTorch tensors, float32): 1,000,000 x 64 fitted points,
+100,000 queries, k=5, against our CPU path on the same data and, where it is
+installed, cuML's ``KNeighborsClassifier``. It needs ``SCIPY_ARRAY_API=1``
+and skips with a message without PyTorch or a GPU. ``--device cpu`` runs the
+same code on PyTorch's CPU tensors at 20,000 x 64 with 2,000 queries, a check
+that the benchmark itself works.
 """
 
+import os
 import sys
 
 import numpy as np
+from sklearn import config_context
 from sklearn import neighbors as sk_neighbors
 from threadpoolctl import threadpool_limits
 
@@ -119,6 +129,89 @@ def run(quick=False):
     return rows
 
 
+# Fitted points, queries and features of the device workload, by device.
+DEVICE_SIZES = {"cuda": (1_000_000, 100_000, 64), "cpu": (20_000, 2_000, 64)}
+
+
+def _device_skip_reason(device):
+    """Why the device benchmark cannot run here, or None."""
+    if os.environ.get("SCIPY_ARRAY_API") != "1":
+        return "set SCIPY_ARRAY_API=1 (scikit-learn's array API dispatch needs it)"
+    try:
+        import torch
+    except ImportError:
+        return "PyTorch is not installed"
+    if device == "cuda" and not torch.cuda.is_available():
+        return "no CUDA GPU is available"
+    return None
+
+
+def _cuml_time(X, y, Q, repeat):
+    """The time of cuML's KNeighborsClassifier.kneighbors on the same data, or None."""
+    try:
+        from cuml.neighbors import KNeighborsClassifier as CumlKNN
+    except ImportError:
+        return None
+    est = CumlKNN(n_neighbors=K, algorithm="brute").fit(X, y)
+    return median_time(lambda: est.kneighbors(Q), repeat=repeat)
+
+
+def run_device(device="cuda", quick=False):
+    """Brute-force ``kneighbors`` under array API dispatch on ``device``.
+
+    Against our CPU path (numpy, every core) on the same float32 data; the
+    row also gives cuML's time where cuML is installed, and whether the
+    neighbours agree. Returns no rows, after saying why, where it cannot run.
+    """
+    reason = _device_skip_reason(device)
+    if reason is not None:
+        print(f"device benchmark skipped: {reason}")
+        return []
+    import torch
+
+    n, q, d = DEVICE_SIZES[device]
+    if quick:
+        n, q = n // 10, q // 10
+    rng = np.random.default_rng(0)
+    X, Q = (rng.standard_normal(shape, dtype=np.float32) for shape in ((n, d), (q, d)))
+    y = rng.integers(0, 10, n)
+    params = dict(n_neighbors=K, algorithm="brute")
+    with config_context(array_api_dispatch=True):
+        Xt, Qt = torch.asarray(X, device=device), torch.asarray(Q, device=device)
+        ours = neighbors.KNeighborsClassifier(**params).fit(Xt, torch.asarray(y, device=device))
+
+        def search():
+            result = ours.kneighbors(Qt)
+            if device == "cuda":
+                torch.cuda.synchronize()
+            return result
+
+        t_device = median_time(search, repeat=1 if quick else 3)
+        i_device = search()[1].cpu().numpy()
+    cpu = neighbors.KNeighborsClassifier(**params, n_jobs=-1).fit(X, y)
+    t_cpu = median_time(lambda: cpu.kneighbors(Q), repeat=1, warmup=0)
+    extra = dict(
+        device=device,
+        same_neighbors=_same_neighbors(i_device, cpu.kneighbors(Q)[1]),
+        flops=2.0 * q * n * (d + 1),
+        dtype="float32",
+    )
+    t_cuml = _cuml_time(X, y, Q, repeat=3) if device == "cuda" else None
+    if t_cuml is not None:
+        extra["cuml_s"] = t_cuml
+    label = f"array API brute on {device}: {n}x{d}, {q} queries, k={K}, vs our CPU path"
+    return [row(label, t_device, t_cpu, **extra)]
+
+
+def _print_device(rows):
+    for r in rows:
+        cuml = f", cuML {r['cuml_s']:.3f} s" if "cuml_s" in r else ", cuML not installed"
+        print(
+            f"{r['workload']}: device {r['ours_s']:.3f} s, CPU {r['theirs_s']:.3f} s, "
+            f"ratio {r['ratio']:.3f}{cuml}, same neighbours {r['same_neighbors']:.3f}"
+        )
+
+
 def _print(rows):
     print(f"float64 matmul peak: {matmul_peak_gflops():.0f} GFLOP/s")
     header = f"{'workload':<46} {'n_jobs':>6} {'ours_s':>8} {'theirs_s':>8} {'ratio':>6} "
@@ -135,4 +228,8 @@ def _print(rows):
 
 
 if __name__ == "__main__":
-    _print(run(quick="--quick" in sys.argv))
+    quick = "--quick" in sys.argv
+    if "--device" in sys.argv:
+        _print_device(run_device(sys.argv[sys.argv.index("--device") + 1], quick=quick))
+    else:
+        _print(run(quick=quick))

@@ -6,6 +6,7 @@ Usage::
     python -m benchmarks.run --quick         # smaller workloads, fewer repeats
     python -m benchmarks.run --only mlp,knn  # some of them
     python -m benchmarks.run --compare A.json B.json
+    SCIPY_ARRAY_API=1 python -m benchmarks.run --device cuda   # device workloads
 
 Each ``benchmarks/bench_NAME.py`` exposes ``run(quick=False) -> list[dict]``,
 one dict per workload built by :func:`benchmarks._common.row`. Both sides of a
@@ -77,12 +78,20 @@ def measure_peaks(quick):
     }
 
 
-def run_one(name, quick):
-    """Import and run ``bench_<name>``; never raises, failures are recorded."""
+def run_one(name, quick, device=None):
+    """Import and run ``bench_<name>``; never raises, failures are recorded.
+
+    With ``device``, its ``run_device(device, quick)`` runs instead: the
+    workloads under array API dispatch (a benchmark without one gives no rows).
+    """
     start = time.perf_counter()
     try:
         module = importlib.import_module(f"benchmarks.bench_{name}")
-        rows = [dict(row) for row in module.run(quick=quick)]
+        if device is None:
+            rows = module.run(quick=quick)
+        else:
+            rows = getattr(module, "run_device", lambda device, quick: [])(device, quick=quick)
+        rows = [dict(row) for row in rows]
         error = None
     except Exception:
         rows, error = [], traceback.format_exc(limit=6)
@@ -277,7 +286,7 @@ def save(results, output):
     return path
 
 
-def run(names, quick=False, stream=None):
+def run(names, quick=False, stream=None, device=None):
     """Run the benchmarks ``names``; return the results as a JSON-ready dict."""
     stream = stream if stream is not None else sys.stderr
     print("measuring the matrix-multiply peak ...", file=stream, flush=True)
@@ -285,13 +294,14 @@ def run(names, quick=False, stream=None):
     results = {
         "created": datetime.now().isoformat(timespec="seconds"),
         "quick": quick,
+        "device": device,
         "environment": environment(),
         "peak_gflops": peaks,
         "benchmarks": {},
     }
     for position, name in enumerate(names, 1):
         print(f"[{position}/{len(names)}] bench_{name} ...", file=stream, flush=True)
-        result = run_one(name, quick)
+        result = run_one(name, quick, device)
         add_throughput(result["rows"], peaks)
         results["benchmarks"][name] = result
         status = "failed" if result["error"] else f"{len(result['rows'])} workloads"
@@ -326,6 +336,12 @@ def build_parser():
         metavar=("A.json", "B.json"),
         help="compare two saved runs instead of running",
     )
+    parser.add_argument(
+        "--device",
+        choices=["cuda", "cpu"],
+        help="run the device workloads instead: array API dispatch on PyTorch tensors "
+        "on this device (needs SCIPY_ARRAY_API=1)",
+    )
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     return parser
 
@@ -350,7 +366,7 @@ def main(argv=None):
     if not names:
         print("No benchmarks/bench_*.py found.")
         return 1
-    results = run(names, quick=args.quick)
+    results = run(names, quick=args.quick, device=args.device)
     peaks = results["peak_gflops"]
     print()
     print(

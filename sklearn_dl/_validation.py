@@ -16,7 +16,27 @@ from sklearn.callback._callback_support import callback_management_context
 # checks (kneighbors_graph(estimator, ...)) accept our k-neighbours estimators;
 # NeighborsBase recognises scikit-learn's fitted neighbours estimators, which
 # fit accepts as training data.
+from sklearn.externals.array_api_compat import numpy as numpy_namespace
 from sklearn.neighbors._base import KNeighborsMixin, NeighborsBase
+from sklearn.utils._array_api import (
+    _bincount as bincount,
+)
+from sklearn.utils._array_api import (
+    _convert_to_numpy as convert_to_numpy,
+)
+from sklearn.utils._array_api import (
+    _estimator_with_converted_arrays as convert_arrays,
+)
+from sklearn.utils._array_api import (
+    _is_numpy_namespace as is_numpy_namespace,
+)
+from sklearn.utils._array_api import (
+    _max_precision_float_dtype as max_precision_float_dtype,
+)
+from sklearn.utils._array_api import (
+    check_same_namespace,
+    get_namespace_and_device,
+)
 from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -41,12 +61,20 @@ __all__ = [
     "QuickParams",
     "Real",
     "StrOptions",
+    "bincount",
     "callback_management_context",
     "check_feature_names",
     "check_is_fitted",
+    "check_same_namespace",
+    "convert_arrays",
+    "convert_to_numpy",
     "check_sample_weight",
     "fit_context",
     "get_chunk_n_rows",
+    "get_namespace_and_device",
+    "is_numpy_namespace",
+    "max_precision_float_dtype",
+    "numpy_namespace",
     "validate_data",
     "validate_params",
 ]

@@ -9,6 +9,7 @@ with the neighbours' targets.
 
 from __future__ import annotations
 
+import math
 import sys
 import warnings
 
@@ -16,10 +17,11 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from sklearn import get_config
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.metrics import DistanceMetric
 from sklearn.neighbors import VALID_METRICS, VALID_METRICS_SPARSE, BallTree, KDTree
 
+from .._array_api import namespace, namespace_name, on_device, to_numpy
 from .._validation import (
     Integral,
     Interval,
@@ -29,9 +31,12 @@ from .._validation import (
     Real,
     StrOptions,
     check_is_fitted,
+    check_same_namespace,
+    convert_arrays,
     validate_data,
 )
 from . import _search as search
+from ._device_search import DEVICE_METRICS, DeviceBruteIndex
 
 _ALL_METRICS = set().union(*VALID_METRICS.values())
 # Sparse formats whose stored entries are the graph's edges: a DOK matrix
@@ -74,28 +79,29 @@ def _neighbor_weights(dist, weights):
 
     ``"distance"`` weighs a neighbour by ``1 / d``; a query at distance zero
     from some fitted points takes those exact matches only, each with weight 1.
+    The weights are in the namespace of ``dist``.
     """
     if weights is None or (isinstance(weights, str) and weights == "uniform"):
         return None
+    xp, device = namespace(dist)
     if isinstance(weights, str):
         with np.errstate(divide="ignore"):
             w = 1.0 / dist
         exact = dist == 0
-        hit = exact.any(axis=1)
-        w[hit] = exact[hit]
-        return w
-    w = np.asarray(weights(dist), dtype=np.float64)
+        hit = xp.any(exact, axis=1, keepdims=True)
+        return xp.where(hit, xp.astype(exact, dist.dtype), w)
+    w = xp.asarray(weights(dist), dtype=dist.dtype, device=device)
     if w.shape != dist.shape:
         raise ValueError(
             f"The weights callable returned an array of shape {w.shape}; it must "
             f"return one weight per neighbour, shape {dist.shape}."
         )
-    if not np.all(np.isfinite(w)) or np.any(w < 0):
+    if not bool(xp.all(xp.isfinite(w))) or bool(xp.any(w < 0)):
         raise ValueError(
             "The weights callable must return finite, non-negative weights; it "
             "returned NaN, infinite or negative values."
         )
-    if np.any(np.all(w == 0, axis=1)):
+    if bool(xp.any(xp.all(w == 0, axis=1))):
         raise ValueError(
             "All neighbors of some sample is getting zero weights. Please modify "
             "'weights' to avoid this case if you are using a user-defined function."
@@ -111,9 +117,10 @@ def _check_magnitude(X, metric, p, metric_params):
     (squared norms). Callable metrics are the caller's business.
     """
     data = X.data if sp.issparse(X) else X
-    if callable(metric) or data.size == 0:
+    if callable(metric) or math.prod(data.shape) == 0:
         return
-    largest = max(float(data.max()), -float(data.min()))
+    xp, _ = namespace(data)
+    largest = max(float(xp.max(data)), -float(xp.min(data)))
     if not largest > 0:  # all zeros, or NaN with metric="nan_euclidean"
         return
     name, params = (
@@ -231,6 +238,7 @@ class _KNeighborsBase(KNeighborsMixin, QuickParams, BaseEstimator):
         tags.input_tags.positive_only = tags.input_tags.pairwise
         tags.input_tags.allow_nan = self.metric == "nan_euclidean"
         tags.target_tags.multi_output = True
+        tags.array_api_support = True
         return tags
 
     # -- fitting -------------------------------------------------------------
@@ -240,9 +248,12 @@ class _KNeighborsBase(KNeighborsMixin, QuickParams, BaseEstimator):
         precomputed = self.metric == "precomputed"
         if precomputed:
             _check_graph_format(X)
+        xp, _ = namespace(X)
+        if on_device(xp) and reset:
+            self._check_device_support(xp)
         kwargs = dict(
             accept_sparse="csr",
-            dtype=np.float64 if precomputed else (np.float64, np.float32),
+            dtype=xp.float64 if precomputed else (xp.float64, xp.float32),
             ensure_all_finite="allow-nan" if self.metric == "nan_euclidean" else True,
             reset=reset,
         )
@@ -252,6 +263,8 @@ class _KNeighborsBase(KNeighborsMixin, QuickParams, BaseEstimator):
         else:
             numeric = isinstance(self, RegressorMixin)
             X, y = validate_data(self, X, y, multi_output=True, y_numeric=numeric, **kwargs)
+            # Targets are checked and encoded on the host; _like_fit moves them back.
+            y = to_numpy(y) if on_device(xp) else y
             if numeric and y.dtype.kind not in "biuf":
                 try:
                     y = y.astype(np.float64)
@@ -268,6 +281,56 @@ class _KNeighborsBase(KNeighborsMixin, QuickParams, BaseEstimator):
                 "X holds distances, which are non-negative."
             )
         return X if no_y else (X, y)
+
+    def _check_device_support(self, xp):
+        """Refuse what the search cannot do in ``xp``, naming the alternative."""
+        where = f"under array API dispatch (X from {namespace_name(xp)})"
+        if self.algorithm not in ("auto", "brute"):
+            raise ValueError(
+                f"algorithm={self.algorithm!r} does not run {where}: the trees work "
+                "on the host with scipy. Use algorithm='brute' or 'auto', which "
+                "search on the device, or pass numpy arrays."
+            )
+        metric, _ = _effective_metric(self.metric, self.p, self.metric_params)
+        if not (isinstance(metric, str) and metric in DEVICE_METRICS):
+            raise ValueError(
+                f"Metric {metric!r} does not run {where}: the device search supports "
+                f"{sorted(DEVICE_METRICS)} and 'minkowski' with p=2 and no weights. "
+                "Pass numpy arrays for other metrics."
+            )
+
+    def _like_fit(self, array, what):
+        """A host array of fitted values, in the namespace and on the device of ``X``.
+
+        Numbers only: there are no strings on a device.
+        """
+        xp, device = namespace(self._fit_X)
+        if not on_device(xp):
+            return array
+        array = np.asarray(to_numpy(array))
+        if array.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{what} must be numbers under array API dispatch: {namespace_name(xp)} "
+                "arrays hold no strings or objects. Encode them first (e.g. with "
+                "sklearn.preprocessing.LabelEncoder), or pass numpy arrays."
+            )
+        return xp.asarray(array, device=device)
+
+    def _check_namespace(self, X, method):
+        """Refuse queries of another namespace or device than the fitted samples'."""
+        if X is not None:
+            check_same_namespace(X, self, attribute="_fit_X", method=method)
+
+    def _check_host(self, X, method):
+        """Refuse ``method`` for arrays of another namespace than numpy's."""
+        arrays = [X, *getattr(self, "_fit_parts", [])]
+        xp = next((xp for xp, _ in map(namespace, arrays) if on_device(xp)), None)
+        if xp is not None:
+            raise ValueError(
+                f"{type(self).__name__}.{method} does not run under array API "
+                f"dispatch ({namespace_name(xp)} arrays): call fit once with all the "
+                "samples, or pass numpy arrays."
+            )
 
     def _fit_data(self, X):
         """Resolve the metric, then store ``X`` and build the search index."""
@@ -336,6 +399,8 @@ class _KNeighborsBase(KNeighborsMixin, QuickParams, BaseEstimator):
             if warn and self.algorithm in ("kd_tree", "ball_tree"):
                 _warn("cannot use tree with sparse input: using brute force")
             return "brute"
+        if on_device(namespace(X)[0]):
+            return "brute"  # _check_device_support allowed only 'auto' and 'brute'
         algorithm = self._auto_algorithm(X) if self.algorithm == "auto" else self.algorithm
         if metric == "minkowski" and params["p"] < 1:
             # Not a metric (no triangle inequality): a tree would prune wrongly.
@@ -376,6 +441,20 @@ class _KNeighborsBase(KNeighborsMixin, QuickParams, BaseEstimator):
             state["_index"] = None
         return state
 
+    def __sklearn_array_api_convert__(self, converter):
+        """A clone whose fitted arrays ``converter`` moved; the index is rebuilt.
+
+        ``sklearn.utils._array_api.move_estimator_to`` calls it: the search
+        index holds arrays of the old namespace, so the first search after
+        the move builds a new one, as after loading a pickle.
+        """
+        moved = clone(self)
+        for key, value in vars(self).items():
+            if key != "_index":
+                setattr(moved, key, convert_arrays(value, converter))
+        moved._index = None
+        return moved
+
     @property
     def _fit_X(self):
         """The training samples; parts appended by ``partial_fit`` are joined once."""
@@ -389,6 +468,8 @@ class _KNeighborsBase(KNeighborsMixin, QuickParams, BaseEstimator):
         """The search index of the training samples for ``_fit_method``."""
         X = self._fit_X
         metric, params = self.effective_metric_, self.effective_metric_params_
+        if on_device(namespace(X)[0]):
+            return DeviceBruteIndex(X, metric)
         if self._fit_method != "brute" and search.tree_supports(metric, params):
             p = search.minkowski_p(metric, params)
             return search.TreeIndex(X, p, self.leaf_size, params.get("w"))
@@ -442,6 +523,7 @@ class _KNeighborsBase(KNeighborsMixin, QuickParams, BaseEstimator):
         k = self.n_neighbors if n_neighbors is None else n_neighbors
         _check_n_neighbors(k)
         if X is not None:
+            self._check_namespace(X, "kneighbors")
             X = self._validate_X(X, reset=False)
         available = self.n_samples_fit_ - (X is None)
         if k > available:
@@ -503,7 +585,8 @@ default=None
                 'Unsupported mode, must be one of "connectivity", or "distance" but '
                 f'got "{mode}" instead.'
             )
-        dist, ind = self.kneighbors(X, n_neighbors)
+        # A sparse graph lives on the host: device results are copied there.
+        dist, ind = (to_numpy(a) for a in self.kneighbors(X, n_neighbors))
         n_queries, k = ind.shape
         data = dist.ravel() if mode == "distance" else np.ones(n_queries * k)
         indptr = np.arange(0, n_queries * k + 1, k)

@@ -11,6 +11,7 @@ from sklearn.neighbors import BallTree, KDTree
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
+from .._array_api import bincount, float_dtype, namespace, take_rows, to_numpy
 from .._dask import chunkwise
 from .._validation import check_is_fitted
 from ._base import _appendable, _KNeighborsBase, _training_samples, _warn
@@ -157,6 +158,7 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
         >>> clf.partial_fit([[5]], [1]).predict([[4]])
         array([1])
         """
+        self._check_host(X, "partial_fit")
         if not hasattr(self, "n_samples_fit_"):
             return self._fit(X, y, classes=classes)
         X, y = self._validate_X(_training_samples(X), y, reset=False)
@@ -173,11 +175,15 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
         self._y = np.empty((0, labels.shape[1]), dtype=np.intp)
         self._y = self._add_labels(labels, classes)
         self._fit_data(X)
+        # Under array API dispatch the fitted labels move to the device of X.
+        self._y = self._like_fit(self._y, "The label codes")
+        classes = [self._like_fit(column, "Class labels") for column in self._classes]
+        self.classes_ = classes if self.outputs_2d_ else classes[0]
         return self
 
     def _label_columns(self, y, first=False):
         """Labels as a 2-D array, one column per output."""
-        y = np.asarray(y)
+        y = np.asarray(to_numpy(y))
         if y.ndim == 2 and y.shape[1] == 1:
             if first:
                 _warn(
@@ -224,16 +230,18 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
     def _scores(self, X):
         """Summed neighbour weights per class: one array per output."""
         ind, weights = self._neighbors_and_weights(X)
+        xp, device = namespace(ind)
         if weights is None:
-            weights = np.ones(ind.shape)
-        n_queries = ind.shape[0]
-        rows = np.repeat(np.arange(n_queries), ind.shape[1])
-        labels = self._y[ind.ravel()]
+            weights = xp.ones(ind.shape, dtype=float_dtype(xp, device), device=device)
+        n_queries, k = ind.shape
+        rows = xp.repeat(xp.arange(n_queries, device=device), k)
+        labels = take_rows(xp, self._y, xp.reshape(ind, (-1,)))
+        weights = xp.reshape(weights, (-1,))
         scores = []
         for j, classes in enumerate(self._classes):
             flat = rows * len(classes) + labels[:, j]
-            counts = np.bincount(flat, weights.ravel(), minlength=n_queries * len(classes))
-            scores.append(counts.reshape(n_queries, len(classes)))
+            counts = bincount(flat, weights, minlength=n_queries * len(classes), xp=xp)
+            scores.append(xp.reshape(counts, (n_queries, len(classes))))
         return scores
 
     @chunkwise
@@ -260,11 +268,15 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
         array(['low', 'high'], dtype='<U4')
         """
         check_is_fitted(self)
+        self._check_namespace(X, "predict")
+        scores = self._scores(X)
+        xp, _ = namespace(scores[0])
+        fitted = self.classes_ if self.outputs_2d_ else [self.classes_]
         columns = [
-            classes[np.argmax(score, axis=1)]
-            for classes, score in zip(self._classes, self._scores(X), strict=True)
+            xp.take(classes, xp.argmax(score, axis=1))
+            for classes, score in zip(fitted, scores, strict=True)
         ]
-        return np.stack(columns, axis=1) if self.outputs_2d_ else columns[0]
+        return xp.stack(columns, axis=1) if self.outputs_2d_ else columns[0]
 
     @chunkwise
     def predict_proba(
@@ -293,5 +305,8 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
         array([[0.5, 0.5]])
         """
         check_is_fitted(self)
-        probas = [score / score.sum(axis=1, keepdims=True) for score in self._scores(X)]
+        self._check_namespace(X, "predict_proba")
+        scores = self._scores(X)
+        xp, _ = namespace(scores[0])
+        probas = [score / xp.sum(score, axis=1, keepdims=True) for score in scores]
         return probas if self.outputs_2d_ else probas[0]

@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.neighbors import BallTree, KDTree
 from sklearn.utils.metaestimators import available_if
 
+from .._array_api import float_dtype, namespace, take_rows
 from .._dask import chunkwise
 from .._validation import check_is_fitted
 from ._base import _appendable, _KNeighborsBase, _training_samples
@@ -109,8 +110,10 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
         2
         """
         self._validate_params()
-        X, self._y = self._validate_X(_training_samples(X), y)
+        X, y = self._validate_X(_training_samples(X), y)
         self._fit_data(X)
+        # Under array API dispatch the targets move to the device of X.
+        self._y = self._like_fit(y, "Targets")
         return self
 
     @available_if(_appendable)
@@ -140,6 +143,7 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
         >>> reg.partial_fit([[10]], [2.0]).predict([[9]])
         array([2.])
         """
+        self._check_host(X, "partial_fit")
         if not hasattr(self, "n_samples_fit_"):
             return self.fit(X, y)
         X, y = self._validate_X(_training_samples(X), y, reset=False)
@@ -176,10 +180,14 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
         array([0.25])
         """
         check_is_fitted(self)
+        self._check_namespace(X, "predict")
         ind, weights = self._neighbors_and_weights(X)
-        targets = self._y[ind]
+        xp, device = namespace(ind)
+        targets = take_rows(xp, self._y, ind)
+        if not xp.isdtype(targets.dtype, "real floating"):  # integer targets
+            targets = xp.astype(targets, float_dtype(xp, device))
         if weights is None:
-            return targets.mean(axis=1)
+            return xp.mean(targets, axis=1)
         if targets.ndim == 3:
             weights = weights[:, :, None]
-        return (weights * targets).sum(axis=1) / weights.sum(axis=1)
+        return xp.sum(weights * targets, axis=1) / xp.sum(weights, axis=1)

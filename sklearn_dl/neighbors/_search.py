@@ -20,6 +20,7 @@ a candidate, so rounding can never drop a true neighbour; the final distances
 are recomputed as ``|x - y|`` from the original data.
 """
 
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -432,7 +433,7 @@ class DotSource:
             self.center = None if self.sparse else Y64.mean(axis=0)
             shifted = Y64 if self.sparse else Y64 - self.center
             radius = float(np.sqrt(_row_sq(shifted).max()))
-            self.scale = 2.0 ** -np.ceil(np.log2(radius)) if radius > 0 else 1.0
+            self.scale = power_of_two_scale(radius)
             self.radius = radius * self.scale
         self._right = {}
         self._points(np.float64 if self.sparse else np.float32)
@@ -465,9 +466,7 @@ class DotSource:
             precise = precise or norm.max(initial=0) > 2.0**60  # float32 overflow
         dtype = np.float64 if precise or self.sparse else np.float32
         left, right = left.astype(dtype), self._points(dtype)
-        info = np.finfo(dtype)
-        terms = 2 * left.shape[1] + 8
-        slack = 1.1 * terms * info.eps / 2 * span + 4 * terms * info.smallest_subnormal
+        slack = dot_slack(left.shape[1], np.finfo(dtype), span)
 
         def values(start, stop, out):
             if not self.sparse:
@@ -491,6 +490,23 @@ class DotSource:
         dots = _pair_dot(X64, self.Y, rows, cols, batch)
         cosine = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
         return np.clip(1 - cosine, 0, 2)
+
+
+def power_of_two_scale(radius):
+    """The power of two ``2^-ceil(log2 R)`` that brings a radius ``R`` to at most 1."""
+    return 2.0 ** -math.ceil(math.log2(radius)) if radius > 0 else 1.0
+
+
+def dot_slack(n_terms, info, span):
+    """Bound on the rounding error of a value ``a . b`` of ``n_terms`` terms.
+
+    ``1.1 (2K + 8) u span + 4 (2K + 8) tiny`` for ``K = n_terms``, unit
+    roundoff ``u = eps / 2`` and the smallest subnormal ``tiny`` of ``info``
+    (a ``finfo``), where ``span`` bounds ``sum_i |a_i b_i|`` (see
+    :class:`DotSource`).
+    """
+    terms = 2 * n_terms + 8  # Python floats: span may be of any array namespace
+    return 1.1 * terms * float(info.eps) / 2 * span + 4 * terms * float(info.smallest_subnormal)
 
 
 class CdistSource:
