@@ -180,8 +180,12 @@ def _weighted_gram(X, d, intercept):
     G = np.asarray(G.toarray() if sp.issparse(G) else G, dtype=np.float64)
     if not intercept:
         return G
-    column = np.asarray(DX.sum(axis=0), dtype=np.float64).ravel()
-    return np.block([[G, column[:, None]], [column[None, :], np.array([[d.sum()]])]])
+    n = G.shape[0]
+    bordered = np.empty((n + 1, n + 1))
+    bordered[:n, :n] = G
+    bordered[:n, n] = bordered[n, :n] = np.asarray(DX.sum(axis=0), dtype=np.float64).ravel()
+    bordered[n, n] = d.sum()
+    return bordered
 
 
 def linear_layer(network):
