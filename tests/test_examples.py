@@ -30,6 +30,8 @@ GUIDE = [
 ]
 # The estimator pages open with code fragments over the reader's own data
 # (``X``, ``y``, ``X_train``, ...); they run on a small data set bound to those names.
+# A fragment that needs hardware the tests lack (a GPU) is marked ``python3``:
+# highlighted the same, not run.
 FRAGMENT_PAGES = [ROOT / "docs" / "mlp.rst", ROOT / "docs" / "neighbors.rst"]
 _FRAGMENT = re.compile(r"^\.\. code-block:: python\n\n((?:(?:    .*)?\n)+)", re.MULTILINE)
 
