@@ -32,6 +32,9 @@ from .penalties import L1, L2, ElasticNet
 # Linear models also accept learning_rate_init="auto" (a curvature-safe SGD step).
 _LEARNING_RATE_INIT = [*TRAINING_CONSTRAINTS["learning_rate_init"], StrOptions({"auto"})]
 
+# solver="auto" in LogisticRegression.fit: Newton up to this many parameters.
+_NEWTON_MAX_PARAMETERS = 64
+
 # solver="auto" in partial_fit (and with early_stopping): SGD with Nesterov
 # momentum and the curvature-safe step 1 / L of learning_rate_init="auto",
 # which cannot diverge and converges in a few passes over standardised data.
@@ -62,7 +65,7 @@ class _LinearMixin:
         """One linear map: the network with zero hidden layers."""
         return [Dense(n_outputs, use_bias=self.fit_intercept)]
 
-    def _solver_choice(self, incremental):
+    def _solver_choice(self, incremental, n_parameters=None):
         """The solver to train with; ``"auto"`` is resolved here.
 
         ``"auto"``: SGD with Nesterov momentum when training by mini-batches
@@ -73,7 +76,7 @@ class _LinearMixin:
         solver = self.solver
         if isinstance(solver, str) and solver == "auto":
             by_batches = incremental or self.early_stopping
-            solver = _MINI_BATCH if by_batches else self._full_batch_solver()
+            solver = _MINI_BATCH if by_batches else self._full_batch_solver(n_parameters)
         elif isinstance(solver, str):
             solver = _SCIKIT_LEARN_SOLVERS.get(solver, solver)
         self._check_solver(solver, incremental)
@@ -334,7 +337,7 @@ class LinearRegression(_LinearMixin, NetworkRegressor):
             return get_loss("huber").set_params(delta=self.epsilon)
         return get_loss(self.loss)
 
-    def _full_batch_solver(self):
+    def _full_batch_solver(self, n_parameters):
         """Exact least squares for the squared error; bounded L-BFGS for the rest and L1."""
         penalty, _ = self._penalty()
         smooth = penalty is None or not penalty.l1
@@ -705,8 +708,19 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
         penalty = kinds[penalty]() if penalty in kinds else ElasticNet(l1_ratio=ratio)
         return penalty, 1.0 / self.C
 
-    def _full_batch_solver(self):
-        return "lbfgs"
+    def _full_batch_solver(self, n_parameters):
+        """Newton for small smooth problems, L-BFGS for the rest (and before the size is known).
+
+        A Newton step costs ``n d²`` for ``d`` parameters and Newton converges
+        in a handful of steps where L-BFGS takes 30-50 cheaper ones: on
+        standardised breast cancer (d = 31) Newton took 0.55-0.75 of L-BFGS's
+        time, on iris (d = 15) about the same. Past ``_NEWTON_MAX_PARAMETERS``
+        the Hessian's cost grows faster than the iterations saved.
+        """
+        penalty, _ = self._penalty()
+        smooth = penalty is None or not penalty.l1
+        small = n_parameters is not None and n_parameters <= _NEWTON_MAX_PARAMETERS
+        return "newton" if smooth and small else "lbfgs"
 
     def _check_solver(self, solver, incremental):
         if not self.dual:

@@ -778,7 +778,11 @@ class Newton(BaseOptimizer):
             if np.max(np.abs(grad), initial=0.0) <= tol:
                 status = 0
                 break
-            d = _newton_direction(fun.hessian(x), grad)
+            H = fun.hessian(x)
+            if not np.all(np.isfinite(H)):  # overflowing data: report F as infinite
+                value, status = np.inf, 1
+                break
+            d = _newton_direction(H, grad)
             slope = float(grad @ d)
             t, accepted = 1.0, False
             while slope < 0 and nfev < max_fun and t > 1e-10:

@@ -167,8 +167,12 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
         """Keyword arguments for optimizers given by name, e.g. ``{"adam": {...}}``."""
         return {}
 
-    def _solver_choice(self, incremental):
-        """The optimizer name or object to train with (``incremental``: for ``partial_fit``)."""
+    def _solver_choice(self, incremental, n_parameters=None):
+        """The optimizer name or object to train with (``incremental``: for ``partial_fit``).
+
+        ``n_parameters`` is the network's size once it is built (``None``
+        before), for choices that depend on it.
+        """
         return self.solver
 
     def _learning_rate(self):
@@ -289,7 +293,7 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
 
     def _new_state(self, X, sample_weight, incremental, rng, first):
         """A fresh optimizer, schedule and callbacks; a warm start keeps ``t`` and the history."""
-        solver = self._solver_choice(incremental)
+        solver = self._solver_choice(incremental, self.network_.params.size)
         if isinstance(solver, str):  # built from settings: checked, no copy to make
             solver = checked(OPTIMIZERS[solver](**self._solver_settings().get(solver, {})))
         else:
