@@ -437,7 +437,9 @@ class LogisticRegression(_LinearMixin, NetworkClassifier):
     random_state : int, RandomState instance or None, default=None
         Seed for shuffling and validation splits.
     solver : str or optimizer, default="auto"
-        ``"auto"``: ``"lbfgs"`` in ``fit``; in ``partial_fit`` and with
+        ``"auto"``: in ``fit``, ``"newton"`` for at most 64 parameters
+        (``(n_features + 1) × n_outputs``) without an L1 part, else
+        ``"lbfgs"``; in ``partial_fit`` and with
         ``early_stopping``, ``"nesterov"`` (SGD with Nesterov momentum) with
         the step ``1 / L`` (see ``learning_rate_init``). The one chosen is
         ``solver_``. scikit-learn's
