@@ -319,9 +319,10 @@ class PerSampleTrainer(Trainer):
         X, Y, weights = train.X, train.Y, train.sample_weight
         network, objective = self.network, self.objective
         layer, loss, penalty = network.layers[0], objective.loss, objective.penalty
+        sparse = sp.issparse(X)
         total = 0.0
         for i in rows:
-            if sp.issparse(X):
+            if sparse:
                 columns = X.indices[X.indptr[i] : X.indptr[i + 1]]
                 values = X.data[X.indptr[i] : X.indptr[i + 1]]
                 z = values @ layer.W_[columns]
@@ -332,7 +333,7 @@ class PerSampleTrainer(Trainer):
             weight = None if weights is None else weights[i : i + 1]
             value, g = loss.loss_gradient(Y[i : i + 1], z[None], weight)
             total += value
-            if sp.issparse(X):
+            if sparse:
                 layer.dW_[...] = 0
                 layer.dW_[columns] = np.outer(values, g[0])
             else:
