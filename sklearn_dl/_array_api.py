@@ -3,14 +3,27 @@
 With ``sklearn.set_config(array_api_dispatch=True)``, arrays that are not
 numpy's (PyTorch tensors, CuPy arrays) are computed on in their own namespace
 and on their own device, as scikit-learn's estimators do. The standard covers
-most of what the estimators need; what it leaves out lives here: the ``k``
-smallest entries of each row (``torch.topk``, a partition elsewhere) and
-writing rows in place; weighted label counts use scikit-learn's
+most of what the neighbour search needs; what it leaves out lives here: the
+``k`` smallest entries of each row (``torch.topk``, a partition elsewhere)
+and writing rows in place; weighted label counts use scikit-learn's
 ``bincount``. The optional dependency ``array-api-compat``
 (``pip install "sklearn_dl[array_api]"``) identifies the array types.
+
+The training engine writes its formulas once, with numpy's names and its
+``out=`` arguments (the standard has no ``out=``, and the engine's speed
+comes from writing into buffers it keeps). :func:`numpy_like` gives the
+namespace those formulas call for an array: numpy itself (with scipy's
+``expit``, ``softmax`` and friends beside it) for numpy arrays, and for
+PyTorch tensors a thin translation of the same names to ``torch``, on the
+tensor's device. CuPy follows numpy's names already.
 """
 
+import contextlib
+import types
+
 import numpy as np
+import scipy.sparse as sp
+import scipy.special
 from sklearn import get_config
 
 from ._validation import (
@@ -23,10 +36,14 @@ from ._validation import (
 )
 
 __all__ = [
+    "NUMPY",
     "bincount",
+    "describe",
     "float_dtype",
     "namespace",
     "namespace_name",
+    "numpy_dtype",
+    "numpy_like",
     "on_device",
     "set_rows",
     "smallest_k",
@@ -130,3 +147,261 @@ def take_rows(xp, array, indices):
     """
     rows = xp.take(array, xp.reshape(indices, (-1,)), axis=0)
     return xp.reshape(rows, (*indices.shape, *array.shape[1:]))
+
+
+# -- the engine's formulas: numpy's names, in the array's own library ---------------------
+
+
+def _numpy_functions():
+    """Numpy's namespace, plus the few functions the formulas take from scipy."""
+    module = types.ModuleType("sklearn_dl.numpy_like")
+    module.__dict__.update({k: v for k, v in vars(np).items() if not k.startswith("__")})
+    special = scipy.special
+    module.__dict__.update(
+        expit=special.expit,
+        log_expit=special.log_expit,
+        softmax=special.softmax,
+        log_softmax=special.log_softmax,
+        erf=special.erf,
+        xlogy=special.xlogy,
+        on_device=False,
+        to_numpy=np.asarray,
+        astype=lambda array, dtype: array.astype(dtype),
+        scalar=lambda value, like: like.dtype.type(value),
+    )
+    return module
+
+
+NUMPY = _numpy_functions()
+
+
+def numpy_like(array):
+    """The namespace the engine's formulas call for ``array``, with numpy's names.
+
+    :data:`NUMPY` for numpy arrays, scipy's sparse matrices and everything
+    that is not a device array; for a PyTorch tensor, :class:`TorchFunctions`
+    on its device; for a CuPy array, :class:`CupyFunctions`. ``on_device``
+    tells them apart.
+    """
+    if isinstance(array, np.ndarray) or not hasattr(array, "device") or sp.issparse(array):
+        return NUMPY
+    compat = _require_compat()
+    if compat.is_torch_array(array):
+        return TorchFunctions(str(array.device))
+    if compat.is_cupy_array(array):
+        return CupyFunctions()
+    if compat.is_numpy_array(array):
+        return NUMPY
+    raise TypeError(
+        f"The training engine computes with numpy, PyTorch or CuPy arrays; got an array "
+        f"of {type(array).__module__}.{type(array).__name__}. Convert it, e.g. with "
+        "numpy.asarray, or to a PyTorch tensor."
+    )
+
+
+def numpy_dtype(dtype):
+    """The numpy dtype of the same name as ``dtype`` (numpy's, PyTorch's or CuPy's)."""
+    if isinstance(dtype, np.dtype):
+        return dtype
+    return np.dtype(str(dtype).rsplit(".", 1)[-1])
+
+
+def describe(xp):
+    """Where the arrays of a :func:`numpy_like` namespace live, in words."""
+    device = getattr(xp, "device", None)
+    name = "numpy" if xp is NUMPY else type(xp).__name__.removesuffix("Functions").lower()
+    return name if device is None else f"{name} on device {device}"
+
+
+_TORCH_DTYPES = {"float64": "float64", "float32": "float32", "bool": "bool", "int64": "int64"}
+
+
+class TorchFunctions:
+    """numpy's functions, as the engine calls them, computed by PyTorch on ``device``.
+
+    Functions of the same name and meaning (``exp``, ``matmul``, ``maximum``
+    of two arrays, ``sum`` with ``axis``, ... including ``out=``) are
+    ``torch``'s own; the others are translated below. Dtypes may be given as
+    numpy's: they name the same PyTorch dtypes.
+    """
+
+    on_device = True
+
+    def __init__(self, device="cpu"):
+        import torch
+
+        self._torch = torch
+        self.device = torch.device(device)
+
+    def __reduce__(self):
+        return (TorchFunctions, (str(self.device),))
+
+    def __eq__(self, other):
+        return isinstance(other, TorchFunctions) and other.device == self.device
+
+    def __hash__(self):
+        return hash(("torch", str(self.device)))
+
+    def __getattr__(self, name):
+        return getattr(self._torch, name)
+
+    def _dtype(self, dtype):
+        if dtype is None or isinstance(dtype, self._torch.dtype):
+            return dtype
+        return getattr(self._torch, _TORCH_DTYPES[np.dtype(dtype).name])
+
+    def _tensor(self, value, like):
+        """``value`` as a tensor of ``like``'s dtype and device (a scalar: a 0-d one)."""
+        if isinstance(value, self._torch.Tensor):
+            return value
+        return self._torch.as_tensor(value, dtype=like.dtype, device=like.device)
+
+    # -- making arrays ----------------------------------------------------------------
+
+    def asarray(self, array, dtype=None):
+        return self._torch.asarray(array, dtype=self._dtype(dtype), device=self.device)
+
+    def empty(self, shape, dtype=np.float64):
+        return self._torch.empty(shape, dtype=self._dtype(dtype), device=self.device)
+
+    def zeros(self, shape, dtype=np.float64):
+        return self._torch.zeros(shape, dtype=self._dtype(dtype), device=self.device)
+
+    def ones(self, shape, dtype=np.float64):
+        return self._torch.ones(shape, dtype=self._dtype(dtype), device=self.device)
+
+    def full(self, shape, fill_value, dtype=np.float64):
+        return self._torch.full(shape, fill_value, dtype=self._dtype(dtype), device=self.device)
+
+    def arange(self, *args):
+        return self._torch.arange(*args, device=self.device)
+
+    def copy(self, array):
+        return array.clone()
+
+    def astype(self, array, dtype):
+        return array.to(self._dtype(dtype))
+
+    def to_numpy(self, array):
+        return array.detach().cpu().numpy()
+
+    def scalar(self, value, like):
+        """``value`` in the dtype of the array ``like`` (a 0-d tensor on its device)."""
+        return self._tensor(value, like)
+
+    def copyto(self, target, source):
+        target.copy_(self._tensor(source, target))
+
+    def ascontiguousarray(self, array):
+        return array.contiguous()
+
+    # -- functions whose arguments differ ---------------------------------------------
+
+    def sum(self, array, axis=None, dtype=None, out=None, keepdims=False):
+        dtype = self._dtype(dtype)
+        if axis is None and not keepdims and out is None:
+            return self._torch.sum(array, dtype=dtype)
+        kwargs = {} if out is None else {"out": out}
+        dims = tuple(range(array.ndim)) if axis is None else axis
+        return self._torch.sum(array, dims, keepdim=keepdims, dtype=dtype, **kwargs)
+
+    def var(self, array, axis=None):
+        return self._torch.var(array, dim=axis, correction=0)
+
+    def maximum(self, a, b, out=None):
+        if not isinstance(b, self._torch.Tensor):
+            return self._torch.clamp(a, min=b, out=out)
+        return self._torch.maximum(a, b, out=out)
+
+    def minimum(self, a, b, out=None):
+        if not isinstance(b, self._torch.Tensor):
+            return self._torch.clamp(a, max=b, out=out)
+        return self._torch.minimum(a, b, out=out)
+
+    def divide(self, a, b, out=None):
+        if not isinstance(a, self._torch.Tensor):  # a number over an array
+            a = self._tensor(a, b)
+        return self._torch.divide(a, b, out=out)
+
+    def logaddexp(self, a, b, out=None):
+        if not isinstance(a, self._torch.Tensor):
+            a = self._tensor(a, b)
+        return self._torch.logaddexp(a, b, out=out)
+
+    def matmul(self, a, b, out=None):
+        if out is not None and a.ndim == 1:  # a row vector: PyTorch would reshape ``out``
+            self._torch.matmul(a[None], b, out=out[None])
+            return out
+        return self._torch.matmul(a, b, out=out)
+
+    def max(self, array, axis=None, keepdims=False):
+        dims = () if axis is None else axis
+        return self._torch.amax(array, dim=dims, keepdim=keepdims)
+
+    def argmax(self, array, axis, out=None):
+        return self._torch.argmax(array, dim=axis, out=out)
+
+    def take_along_axis(self, array, indices, axis):
+        return self._torch.take_along_dim(array, indices, dim=axis)
+
+    def put_along_axis(self, array, indices, values, axis):
+        array.scatter_(axis, indices, values)
+
+    def concatenate(self, arrays, axis=0):
+        return self._torch.cat(list(arrays), dim=axis)
+
+    def ndim(self, array):
+        return getattr(array, "ndim", 0)
+
+    def errstate(self, **kwargs):
+        return contextlib.nullcontext()  # PyTorch never warns on overflow
+
+    # -- scipy.special's functions ----------------------------------------------------
+
+    def expit(self, array, out=None):
+        return self._torch.sigmoid(array, out=out)
+
+    def log_expit(self, array):
+        return self._torch.nn.functional.logsigmoid(array)
+
+    def softmax(self, array, axis):
+        return self._torch.softmax(array, dim=axis)
+
+    def log_softmax(self, array, axis):
+        return self._torch.log_softmax(array, dim=axis)
+
+    def erf(self, array):
+        return self._torch.special.erf(array)
+
+    def xlogy(self, x, y):
+        return self._torch.special.xlogy(x, y)
+
+
+class CupyFunctions:
+    """numpy's functions, as the engine calls them, computed by CuPy (which keeps numpy's names)."""
+
+    on_device = True
+
+    def __init__(self):
+        import cupy
+        import cupyx.scipy.special
+
+        self._cupy = cupy
+        self._special = cupyx.scipy.special
+
+    def __reduce__(self):
+        return (CupyFunctions, ())
+
+    def __getattr__(self, name):
+        if name in ("expit", "log_expit", "softmax", "log_softmax", "erf", "xlogy"):
+            return getattr(self._special, name)
+        return getattr(self._cupy, name)
+
+    def astype(self, array, dtype):
+        return array.astype(dtype)
+
+    def scalar(self, value, like):
+        return like.dtype.type(value)
+
+    def to_numpy(self, array):
+        return self._cupy.asnumpy(array)

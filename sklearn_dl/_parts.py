@@ -8,6 +8,8 @@ the part's registry; an object is cloned so that the user's instance is never
 mutated by ``fit``.
 """
 
+import types
+
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
@@ -26,8 +28,9 @@ class Scratch:
     gradient. A holder drops its scratch when pickled; it is rebuilt on demand.
     """
 
-    def __init__(self):
+    def __init__(self, xp=None):
         self._arrays = {}
+        self.xp = np if xp is None else xp  # the namespace the arrays are made in
 
     def array(self, name, shape, dtype, fill=None):
         """The array ``name`` of ``shape`` and ``dtype``.
@@ -38,13 +41,20 @@ class Scratch:
         key = (name, shape, dtype)
         array = self._arrays.get(key)
         if array is None:
-            array = np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype)
+            xp = self.xp
+            array = xp.empty(shape, dtype) if fill is None else xp.full(shape, fill, dtype)
             self._arrays[key] = array
         return array
 
     def clear(self):
         """Free every array."""
         self._arrays.clear()
+
+    def __reduce__(self):
+        # A copy or a pickle starts empty (the arrays are rebuilt on demand);
+        # numpy, a module, is the default rather than a value to pickle.
+        xp = None if isinstance(self.xp, types.ModuleType) else self.xp
+        return (Scratch, (xp,))
 
 
 def checked(part):

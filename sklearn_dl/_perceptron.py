@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from sklearn.utils.metaestimators import available_if
 
+from ._array_api import NUMPY
 from ._engine.heads import NetworkClassifier
 from ._engine.trainer import PerSampleTrainer
 from ._validation import Integral, Interval, Real, StrOptions
@@ -271,7 +272,13 @@ class Perceptron(_LinearMixin, NetworkClassifier):
     def _initial_learning_rate(self, X, sample_weight, solver):
         return float(self.eta0)
 
-    def _build(self, n_features, n_outputs, dtype, rng):
+    def _build(self, n_features, n_outputs, dtype, rng, xp=NUMPY):
+        if xp.on_device:
+            raise ValueError(
+                "The Perceptron takes one step per sample, on the host, so it does not "
+                "run under array API dispatch; pass numpy arrays, or train "
+                "sklearn_dl.linear_model.LogisticRegression on the device."
+            )
         super()._build(n_features, n_outputs, dtype, rng)
         self._load_initial()
 

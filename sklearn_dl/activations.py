@@ -17,8 +17,9 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import erf, expit
 
+from ._array_api import NUMPY as np_functions
+from ._array_api import numpy_like
 from ._parts import Part, resolve
 from ._validation import Interval, Real
 
@@ -83,7 +84,7 @@ class Identity(Activation):
     def forward(self, Z, out=None):
         if out is None or out is Z:
             return Z
-        np.copyto(out, Z)
+        numpy_like(Z).copyto(out, Z)
         return out
 
     def backward(self, Z, A, dA):
@@ -106,7 +107,7 @@ class Logistic(Activation):
     backward_needs_z = False
 
     def forward(self, Z, out=None):
-        return expit(Z, out=out)
+        return numpy_like(Z).expit(Z, out=out)
 
     def backward(self, Z, A, dA):
         dA *= A
@@ -130,7 +131,7 @@ class Tanh(Activation):
     backward_needs_z = False
 
     def forward(self, Z, out=None):
-        return np.tanh(Z, out=out)
+        return numpy_like(Z).tanh(Z, out=out)
 
     def backward(self, Z, A, dA):
         dA *= 1 - A * A
@@ -155,10 +156,12 @@ class ReLU(Activation):
     def forward(self, Z, out=None):
         # numpy's maximum against a scalar takes a slow loop; against a row of
         # zeros broadcast over the rows it takes a vectorised one (~2x faster).
-        return np.maximum(Z, _zeros(Z.shape[-1:], Z.dtype), out=out)
+        xp = numpy_like(Z)
+        zeros = _zeros(Z.shape[-1:], Z.dtype) if xp is np_functions else 0
+        return xp.maximum(Z, zeros, out=out)
 
     def backward(self, Z, A, dA):
-        return np.multiply(dA, A > 0, out=dA)
+        return numpy_like(dA).multiply(dA, A > 0, out=dA)
 
 
 class LeakyReLU(Activation):
@@ -188,12 +191,12 @@ class LeakyReLU(Activation):
         self.negative_slope = negative_slope
 
     def forward(self, Z, out=None):
-        slope = Z.dtype.type(self.negative_slope)
-        factor = np.where(Z > 0, Z.dtype.type(1), slope)
-        return np.multiply(Z, factor, out=out)
+        xp = numpy_like(Z)
+        factor = xp.where(Z > 0, xp.scalar(1, Z), xp.scalar(self.negative_slope, Z))
+        return xp.multiply(Z, factor, out=out)
 
     def backward(self, Z, A, dA):
-        dA[Z <= 0] *= dA.dtype.type(self.negative_slope)
+        dA[Z <= 0] *= numpy_like(dA).scalar(self.negative_slope, dA)
         return dA
 
 
@@ -223,10 +226,12 @@ class ELU(Activation):
         self.alpha = alpha
 
     def forward(self, Z, out=None):
-        return _elu(Z, Z.dtype.type(self.alpha), Z.dtype.type(1), out)
+        xp = numpy_like(Z)
+        return _elu(xp, Z, xp.scalar(self.alpha, Z), xp.scalar(1, Z), out)
 
     def backward(self, Z, A, dA):
-        return _elu_backward(Z, A, dA, dA.dtype.type(self.alpha), 1)
+        xp = numpy_like(dA)
+        return _elu_backward(xp, Z, A, dA, xp.scalar(self.alpha, dA), 1)
 
 
 class SELU(Activation):
@@ -249,12 +254,13 @@ class SELU(Activation):
     scale_ = 1.0507009873554805
 
     def forward(self, Z, out=None):
-        t = Z.dtype.type
-        return _elu(Z, t(self.alpha_), t(self.scale_), out)
+        xp = numpy_like(Z)
+        return _elu(xp, Z, xp.scalar(self.alpha_, Z), xp.scalar(self.scale_, Z), out)
 
     def backward(self, Z, A, dA):
-        t = dA.dtype.type
-        return _elu_backward(Z, A, dA, t(self.alpha_ * self.scale_), t(self.scale_))
+        xp = numpy_like(dA)
+        alpha_scale = xp.scalar(self.alpha_ * self.scale_, dA)
+        return _elu_backward(xp, Z, A, dA, alpha_scale, xp.scalar(self.scale_, dA))
 
 
 @lru_cache(maxsize=64)
@@ -265,15 +271,15 @@ def _zeros(shape, dtype):
     return zeros
 
 
-def _elu(Z, alpha, scale, out):
+def _elu(xp, Z, alpha, scale, out):
     """``scale * (z if z > 0 else alpha (exp(z) - 1))``, with no overflow for large z."""
-    negative = np.expm1(np.minimum(Z, 0)) * alpha
-    return np.multiply(np.where(Z > 0, Z, negative), scale, out=out)
+    negative = xp.expm1(xp.minimum(Z, 0)) * alpha
+    return xp.multiply(xp.where(Z > 0, Z, negative), scale, out=out)
 
 
-def _elu_backward(Z, A, dA, alpha_scale, scale):
+def _elu_backward(xp, Z, A, dA, alpha_scale, scale):
     # For z <= 0, f(z) = scale*alpha*(exp(z) - 1), so f'(z) = f(z) + scale*alpha.
-    dA *= np.where(Z > 0, scale, A + alpha_scale)
+    dA *= xp.where(Z > 0, scale, A + alpha_scale)
     return dA
 
 
@@ -293,13 +299,14 @@ class GELU(Activation):
     """
 
     def forward(self, Z, out=None):
-        cdf = 0.5 * (1 + erf(Z * Z.dtype.type(_SQRT_HALF)))
-        return np.multiply(Z, cdf, out=out)
+        xp = numpy_like(Z)
+        cdf = 0.5 * (1 + xp.erf(Z * xp.scalar(_SQRT_HALF, Z)))
+        return xp.multiply(Z, cdf, out=out)
 
     def backward(self, Z, A, dA):
-        t = Z.dtype.type
-        cdf = 0.5 * (1 + erf(Z * t(_SQRT_HALF)))
-        pdf = np.exp(-0.5 * Z * Z) * t(_INV_SQRT_2PI)
+        xp = numpy_like(Z)
+        cdf = 0.5 * (1 + xp.erf(Z * xp.scalar(_SQRT_HALF, Z)))
+        pdf = xp.exp(-0.5 * Z * Z) * xp.scalar(_INV_SQRT_2PI, Z)
         dA *= cdf + Z * pdf
         return dA
 
@@ -318,10 +325,10 @@ class Softplus(Activation):
     """
 
     def forward(self, Z, out=None):
-        return np.logaddexp(0, Z, out=out)
+        return numpy_like(Z).logaddexp(0, Z, out=out)
 
     def backward(self, Z, A, dA):
-        dA *= expit(Z)
+        dA *= numpy_like(Z).expit(Z)
         return dA
 
 
@@ -341,10 +348,11 @@ class Swish(Activation):
     """
 
     def forward(self, Z, out=None):
-        return np.multiply(Z, expit(Z), out=out)
+        xp = numpy_like(Z)
+        return xp.multiply(Z, xp.expit(Z), out=out)
 
     def backward(self, Z, A, dA):
-        s = expit(Z)
+        s = numpy_like(Z).expit(Z)
         dA *= s * (1 + Z * (1 - s))
         return dA
 
@@ -407,17 +415,19 @@ class PReLU(Activation):
 
     def _factor(self, Z):
         """``1`` where ``Z > 0``, else the unit's slope."""
+        xp = numpy_like(Z)
         slope = self.__dict__.get("slope_")
         if slope is None:
-            slope = Z.dtype.type(self.initial_slope)
-        return np.where(Z > 0, Z.dtype.type(1), slope)
+            slope = xp.scalar(self.initial_slope, Z)
+        return xp.where(Z > 0, xp.scalar(1, Z), slope)
 
     def forward(self, Z, out=None):
-        return np.multiply(Z, self._factor(Z), out=out)
+        return numpy_like(Z).multiply(Z, self._factor(Z), out=out)
 
     def backward(self, Z, A, dA):
         if "dslope_" in self.__dict__:
-            np.sum(dA * np.minimum(Z, 0), axis=0, out=self.dslope_)
+            xp = numpy_like(dA)
+            xp.sum(dA * xp.minimum(Z, 0), axis=0, out=self.dslope_)
         dA *= self._factor(Z)
         return dA
 

@@ -155,7 +155,7 @@ class EarlyStopping(_Monitor):
 
     def on_epoch_end(self, trainer, epoch, logs):
         if self._update(logs) and self.restore_best:
-            self.best_params_ = trainer.params.copy()
+            self.best_params_ = trainer.network.xp.copy(trainer.params)
         if self.wait_ == 0 or self.wait_ < self.patience:  # progress, or still patient
             return False
         self.stopped_epoch_ = epoch

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import DTypeLike, NDArray
-from scipy.special import expit
 
 from . import _kernels
+from ._array_api import NUMPY
 from ._parts import Part, Scratch
 from ._validation import Interval, Real
 from .activations import Identity, get_activation
@@ -59,6 +59,7 @@ class Layer(Part):
     finishes_backward = False
     penalises_activity = False
     nonnegative = False
+    xp_ = NUMPY  # the namespace of the layer's arrays; see ``place``
 
     def build(self, n_in: int, dtype: DTypeLike) -> int:
         """Prepare for inputs of width ``n_in`` and ``dtype``; return the output width."""
@@ -67,6 +68,16 @@ class Layer(Part):
         self.dtype_ = np.dtype(dtype)
         self._scratch = Scratch()
         return n_in
+
+    def place(self, xp) -> None:
+        """Keep the layer's arrays (buffers, running statistics) in the namespace ``xp``.
+
+        A network placed on a device calls it after binding the layer to its
+        views there; ``xp`` is a :func:`~sklearn_dl._array_api.numpy_like`
+        namespace, whose functions the formulas call.
+        """
+        self.xp_ = xp
+        self._scratch = Scratch(xp)
 
     def weight_shapes(self) -> list[tuple[int, ...]]:
         """Shapes of the parameters the penalty sees (the weights)."""
@@ -135,7 +146,18 @@ class Layer(Part):
         self.__dict__.update(state)
         if "dtype_" in state:
             self.dtype_ = np.dtype(state["dtype_"])
-            self._scratch = Scratch()
+            self._scratch = Scratch(self.xp_)
+
+
+def _standard_normal(xp, rng, out, dtype):
+    """Fill ``out`` with standard normal draws from ``rng``, the numpy generator of the fit.
+
+    Drawn on the host, so that a fit on a device sees the numbers a numpy fit sees.
+    """
+    if xp.on_device:
+        xp.copyto(out, xp.asarray(rng.standard_normal(out.shape, dtype=dtype)))
+    else:
+        rng.standard_normal(out.shape, dtype=dtype, out=out)
 
 
 def _is_sparse(X):
@@ -213,15 +235,15 @@ class Dense(Layer):
         self.activation_.initialize()
 
     def forward(self, X, training=False, rng=None):
-        shape = (X.shape[0], self.units)
+        xp, shape = self.xp_, (X.shape[0], self.units)
         if training:
             Z = self._buffer("Z", shape)
             if _is_sparse(X):
-                np.copyto(Z, X @ self.W_)
+                xp.copyto(Z, X @ self.W_)
             else:
-                np.matmul(X, self.W_, out=Z)
+                xp.matmul(X, self.W_, out=Z)
         else:
-            Z = np.asarray(X @ self.W_)
+            Z = xp.asarray(X @ self.W_)
         fused = training and self.use_bias
         fused = fused and _kernels.bias_activation(Z, self.b_, self.activation_)
         if self.use_bias and not fused:
@@ -241,16 +263,16 @@ class Dense(Layer):
         dZ = dA
         if not (self._linear or _kernels.activation_backward(self.activation_, self._A, dA)):
             dZ = self.activation_.backward(self._Z, self._A, dA)
-        X = self._X
+        xp, X = self.xp_, self._X
         if _is_sparse(X):
             self.dW_[...] = X.T @ dZ
         else:
-            np.matmul(X.T, dZ, out=self.dW_)
+            xp.matmul(X.T, dZ, out=self.dW_)
         if self.use_bias:
-            np.matmul(self._ones(dZ.shape[0]), dZ, out=self.db_)
+            xp.matmul(self._ones(dZ.shape[0]), dZ, out=self.db_)
         if not need_input_grad:
             return None
-        return np.matmul(dZ, self.W_.T, out=self._buffer("dX", (dZ.shape[0], self.n_in_)))
+        return xp.matmul(dZ, self.W_.T, out=self._buffer("dX", (dZ.shape[0], self.n_in_)))
 
 
 class Activation(Layer):
@@ -330,11 +352,14 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             self._mask = None
             return X
-        keep = rng.random(X.shape, dtype=self.dtype_) >= self.rate
+        xp = self.xp_
+        # Drawn on the host from the fit's generator: a fit on a device drops
+        # the units a numpy fit drops.
+        keep = xp.asarray(rng.random(X.shape, dtype=self.dtype_) >= self.rate)
         mask = self._buffer("mask", X.shape)
-        np.multiply(keep, self.dtype_.type(1.0 / (1.0 - self.rate)), out=mask)
+        xp.multiply(keep, xp.scalar(1.0 / (1.0 - self.rate), mask), out=mask)
         self._mask = mask
-        return np.multiply(X, mask, out=self._buffer("A", X.shape))
+        return xp.multiply(X, mask, out=self._buffer("A", X.shape))
 
     def backward(self, dY, need_input_grad=True):
         if self._mask is None:
@@ -372,8 +397,8 @@ class GaussianNoise(Layer):
         if sp.issparse(X):
             X = X.toarray()  # noise makes every entry non-zero
         out = self._buffer("A", X.shape)
-        rng.standard_normal(X.shape, dtype=self.dtype_, out=out)
-        out *= self.dtype_.type(self.stddev)
+        _standard_normal(self.xp_, rng, out, self.dtype_)
+        out *= float(self.stddev)
         out += X
         return out
 
@@ -439,35 +464,41 @@ class BatchNorm(Layer):
         self.running_mean_[...] = 0
         self.running_var_[...] = 1
 
+    def place(self, xp):
+        super().place(xp)
+        self.running_mean_ = xp.asarray(self.running_mean_)
+        self.running_var_ = xp.asarray(self.running_var_)
+
     def load_state(self, other):
         self.running_mean_[...] = other.running_mean_
         self.running_var_[...] = other.running_var_
 
     def forward(self, X, training=False, rng=None):
+        xp = self.xp_
         if sp.issparse(X):
             X = X.toarray()
         if not training:
-            scale = self.gamma_ / np.sqrt(self.running_var_ + self.epsilon)
+            scale = self.gamma_ / xp.sqrt(self.running_var_ + self.epsilon)
             return (X - self.running_mean_) * scale + self.beta_
         mean = X.mean(axis=0)
-        var = X.var(axis=0)
+        var = xp.var(X, axis=0)
         m = self.momentum
         self.running_mean_ *= m
         self.running_mean_ += (1 - m) * mean
         self.running_var_ *= m
         self.running_var_ += (1 - m) * var
-        self._inv_std = 1.0 / np.sqrt(var + self.epsilon)
-        X_hat = np.subtract(X, mean, out=self._buffer("X_hat", X.shape))
+        self._inv_std = 1.0 / xp.sqrt(var + self.epsilon)
+        X_hat = xp.subtract(X, mean, out=self._buffer("X_hat", X.shape))
         X_hat *= self._inv_std
         self._X_hat = X_hat
-        out = np.multiply(X_hat, self.gamma_, out=self._buffer("A", X.shape))
+        out = xp.multiply(X_hat, self.gamma_, out=self._buffer("A", X.shape))
         out += self.beta_
         return out
 
     def backward(self, dY, need_input_grad=True):
-        X_hat = self._X_hat
-        np.sum(dY * X_hat, axis=0, out=self.dgamma_)
-        np.sum(dY, axis=0, out=self.dbeta_)
+        xp, X_hat = self.xp_, self._X_hat
+        xp.sum(dY * X_hat, axis=0, out=self.dgamma_)
+        xp.sum(dY, axis=0, out=self.dbeta_)
         if not need_input_grad:
             return None
         n = dY.shape[0]
@@ -581,8 +612,9 @@ class MaskingNoise(Layer):
             X = X.copy()
             X.data *= rng.random(X.nnz, dtype=self.dtype_) >= self.rate
             return X
-        self._mask = rng.random(X.shape, dtype=self.dtype_) >= self.rate
-        return np.multiply(X, self._mask, out=self._buffer("A", X.shape))
+        xp = self.xp_
+        self._mask = xp.asarray(rng.random(X.shape, dtype=self.dtype_) >= self.rate)
+        return xp.multiply(X, self._mask, out=self._buffer("A", X.shape))
 
     def backward(self, dY, need_input_grad=True):
         if not need_input_grad:
@@ -631,13 +663,14 @@ class ActivityL1(Layer):
         A = self.__dict__.get("_A")  # none before training and after release()
         if A is None:
             return 0.0
-        return self.strength * float(np.abs(A).sum(dtype=np.float64))
+        xp = self.xp_
+        return self.strength * float(xp.sum(xp.abs(A), dtype=xp.float64))
 
     def backward(self, dY, need_input_grad=True):
         A = self._A
         step = self._buffer("sign", A.shape)
-        np.sign(A, out=step)
-        step *= self.dtype_.type(self.strength / A.shape[0])
+        self.xp_.sign(A, out=step)
+        step *= float(self.strength / A.shape[0])
         dY += step
         return dY
 
@@ -695,10 +728,11 @@ class Maxout(Layer):
         grouped = X.reshape(X.shape[0], self.n_out_, self.pieces)
         if not training:
             return grouped.max(axis=2)
+        xp = self.xp_
         winner = self._scratch.array("winner", (X.shape[0], self.n_out_, 1), np.intp)
-        np.argmax(grouped, axis=2, out=winner[..., 0])
+        xp.argmax(grouped, axis=2, out=winner[..., 0])
         A = self._buffer("A", (X.shape[0], self.n_out_))
-        A[...] = np.take_along_axis(grouped, winner, axis=2)[..., 0]
+        A[...] = xp.take_along_axis(grouped, winner, axis=2)[..., 0]
         return A
 
     def backward(self, dY, need_input_grad=True):
@@ -708,7 +742,7 @@ class Maxout(Layer):
         dX = self._buffer("dX", (dY.shape[0], self.n_in_))
         dX[...] = 0
         grouped = dX.reshape(dY.shape[0], self.n_out_, self.pieces)
-        np.put_along_axis(grouped, winner, dY[..., None], axis=2)
+        self.xp_.put_along_axis(grouped, winner, dY[..., None], axis=2)
         return dX
 
 
@@ -773,13 +807,13 @@ class GaussianCode(Layer):
         return self.n_out_
 
     def forward(self, X, training=False, rng=None):
-        k = self.n_out_
+        xp, k = self.xp_, self.n_out_
         if not training:
-            return np.ascontiguousarray(X[:, :k])
+            return xp.ascontiguousarray(X[:, :k])
         noise = self._buffer("noise", (X.shape[0], k))
-        rng.standard_normal(noise.shape, dtype=self.dtype_, out=noise)
-        std = np.exp(X[:, k:] * self.dtype_.type(0.5), out=self._buffer("std", noise.shape))
-        Z = np.multiply(std, noise, out=self._buffer("A", noise.shape))
+        _standard_normal(xp, rng, noise, self.dtype_)
+        std = xp.exp(X[:, k:] * 0.5, out=self._buffer("std", noise.shape))
+        Z = xp.multiply(std, noise, out=self._buffer("A", noise.shape))
         Z += X[:, :k]
         self._X, self._noise, self._std = X, noise, std
         return Z
@@ -790,18 +824,18 @@ class GaussianCode(Layer):
         if X is None:
             return 0.0
         k = self.n_out_
-        return self.beta * float(kl_divergence(X[:, :k], X[:, k:]).sum())
+        return self.beta * float(kl_divergence(X[:, :k], X[:, k:], self.xp_).sum())
 
     def backward(self, dZ, need_input_grad=True):
         if not need_input_grad:
             return None
-        X, k, n = self._X, self.n_out_, dZ.shape[0]
+        xp, X, k, n = self.xp_, self._X, self.n_out_, dZ.shape[0]
         dX = self._buffer("dX", (n, 2 * k))
-        shrink = self.dtype_.type(self.beta / n)
-        half = self.dtype_.type(0.5)
-        np.multiply(X[:, :k], shrink, out=dX[:, :k])
+        shrink = float(self.dtype_.type(self.beta / n))
+        half = 0.5
+        xp.multiply(X[:, :k], shrink, out=dX[:, :k])
         dX[:, :k] += dZ
-        variance = np.square(self._std, out=dX[:, k:])
+        variance = xp.square(self._std, out=dX[:, k:])
         variance -= 1
         variance *= shrink * half
         dX[:, k:] += dZ * self._noise * self._std * half
@@ -819,8 +853,8 @@ class GaussianCode(Layer):
         return state
 
 
-def kl_divergence(mean, log_var):
-    """``KL(N(μ, diag σ²) ‖ N(0, I))`` of each row, in float64.
+def kl_divergence(mean, log_var, xp=NUMPY):
+    """``KL(N(μ, diag σ²) ‖ N(0, I))`` of each row, in float64 (arrays of namespace ``xp``).
 
     ``½ Σ_j (μ_j² + σ_j² - 1 - log σ_j²)``, with ``log_var = log σ²``.
 
@@ -831,9 +865,9 @@ def kl_divergence(mean, log_var):
     >>> kl_divergence(np.array([[0.0, 2.0]]), np.zeros((1, 2)))  # ½ (0 + 4)
     array([2.])
     """
-    mean = np.asarray(mean, dtype=np.float64)
-    log_var = np.asarray(log_var, dtype=np.float64)
-    return 0.5 * (np.square(mean) + np.exp(log_var) - 1.0 - log_var).sum(axis=1)
+    mean = xp.asarray(mean, dtype=np.float64)
+    log_var = xp.asarray(log_var, dtype=np.float64)
+    return 0.5 * (xp.square(mean) + xp.exp(log_var) - 1.0 - log_var).sum(axis=1)
 
 
 class LearnedVariance(Layer):
@@ -894,15 +928,15 @@ class LearnedVariance(Layer):
         """
         floor = self.min_variance
         excess = np.maximum(np.asarray(variance, dtype=np.float64) - floor, 1e-3 * floor)
-        self.s_[...] = np.log(excess)
+        self.s_[...] = self.xp_.asarray(np.log(excess))
 
     def log_variance(self):
         """``log(σ²_min + exp(s))`` per feature."""
-        return np.logaddexp(self.dtype_.type(math.log(self.min_variance)), self.s_)
+        return self.xp_.logaddexp(self.dtype_.type(math.log(self.min_variance)), self.s_)
 
     def forward(self, X, training=False, rng=None):
         shape = (X.shape[0], self.n_out_)
-        out = self._buffer("A", shape) if training else np.empty(shape, self.dtype_)
+        out = self._buffer("A", shape) if training else self.xp_.empty(shape, self.dtype_)
         d = self.n_in_
         out[:, :d] = X
         out[:, d:] = self.log_variance()
@@ -910,7 +944,8 @@ class LearnedVariance(Layer):
 
     def backward(self, dY, need_input_grad=True):
         d = self.n_in_
-        slope = expit(self.s_ - self.dtype_.type(math.log(self.min_variance)))
-        np.matmul(self._ones(dY.shape[0]), dY[:, d:], out=self.ds_)
+        xp = self.xp_
+        slope = xp.expit(self.s_ - float(self.dtype_.type(math.log(self.min_variance))))
+        xp.matmul(self._ones(dY.shape[0]), dY[:, d:], out=self.ds_)
         self.ds_ *= slope
-        return np.ascontiguousarray(dY[:, :d]) if need_input_grad else None
+        return xp.ascontiguousarray(dY[:, :d]) if need_input_grad else None

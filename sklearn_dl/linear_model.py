@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
+from ._array_api import numpy_like
 from ._engine.base import TRAINING_CONSTRAINTS
 from ._engine.heads import NetworkClassifier, NetworkRegressor
 from ._validation import Integral, Interval, Real, StrOptions
@@ -69,14 +70,20 @@ class _LinearMixin:
         """The solver to train with; ``"auto"`` is resolved here.
 
         ``"auto"``: SGD with Nesterov momentum when training by mini-batches
-        (``partial_fit``, ``early_stopping``), else ``_full_batch_solver()``.
+        (``partial_fit``, ``early_stopping``), else ``_full_batch_solver()``
+        (L-BFGS for a model on a device, whose data stay there).
         scikit-learn's solver names stand for the engine's method that reaches
         the same optimum (``_SCIKIT_LEARN_SOLVERS``).
         """
         solver = self.solver
         if isinstance(solver, str) and solver == "auto":
             by_batches = incremental or self.early_stopping
-            solver = _MINI_BATCH if by_batches else self._full_batch_solver(n_parameters)
+            if by_batches:
+                solver = _MINI_BATCH
+            elif "network_" in self.__dict__ and self.network_.xp.on_device:
+                solver = "lbfgs"  # Newton factors its matrices on the host
+            else:
+                solver = self._full_batch_solver(n_parameters)
         elif isinstance(solver, str):
             solver = _SCIKIT_LEARN_SOLVERS.get(solver, solver)
         self._check_solver(solver, incremental)
@@ -90,21 +97,24 @@ class _LinearMixin:
             return self.learning_rate_init
         if not isinstance(solver, SGD):
             return 0.01  # adaptive methods scale their steps to the gradients themselves
-        squared_norms = X.multiply(X).sum(axis=1) if sp.issparse(X) else np.einsum("ij,ij->i", X, X)
-        squared_norms = np.ravel(squared_norms)
+        xp = numpy_like(X)
+        if sp.issparse(X):
+            squared_norms = np.ravel(X.multiply(X).sum(axis=1))
+        else:
+            squared_norms = xp.einsum("ij,ij->i", X, X)
         if sample_weight is not None:  # rows of weight zero are not in the objective
             squared_norms = squared_norms[sample_weight > 0]
-        largest = float(np.max(squared_norms, initial=0.0))
+        largest = float(xp.max(squared_norms)) if squared_norms.shape[0] else 0.0
         curvature = self._curvature() * (largest + self.fit_intercept)
         penalty, alpha = self._penalty()
         if penalty is not None:  # the penalty is divided by the total sample weight
-            total = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+            total = X.shape[0] if sample_weight is None else float(xp.sum(sample_weight))
             curvature += alpha * penalty.l2 / max(total, np.finfo(float).tiny)
         return 1.0 / max(curvature, np.finfo(float).tiny)
 
     @property
     def coef_(self):
-        W = self.network_.dense_layers()[-1].W_.T.copy()
+        W = self.network_.xp.copy(self.network_.dense_layers()[-1].W_.T)
         return W[0] if self._flat_coef() else W
 
     @property
@@ -112,11 +122,11 @@ class _LinearMixin:
         layer = self.network_.dense_layers()[-1]
         if not layer.use_bias:
             return self._no_intercept(layer)
-        b = layer.b_.copy()
+        b = self.network_.xp.copy(layer.b_)
         return b[0] if self._flat_coef() else b
 
     def _no_intercept(self, layer):
-        return np.zeros(layer.units, layer.W_.dtype)
+        return self.network_.xp.zeros(layer.units, self.network_.dtype)
 
 
 class LinearRegression(_LinearMixin, NetworkRegressor):

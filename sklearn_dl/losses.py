@@ -24,8 +24,8 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit, softmax, xlogy
 
+from ._array_api import numpy_like
 from ._parts import Part, resolve
 from ._validation import Interval, Real
 
@@ -63,7 +63,7 @@ class Loss(Part):
         """
         values, grad = self._value_grad(Y, Z)
         if sample_weight is None:
-            return values.sum(dtype=np.float64), grad
+            return numpy_like(values).sum(values, dtype=np.float64), grad
         grad *= sample_weight[:, None]
         return float(values.sum(axis=1) @ sample_weight), grad
 
@@ -113,13 +113,13 @@ class SquaredError(Loss):
         # Σ ½ r² as one dot product: on small batches, a third of the time of
         # squaring into a new array and summing it. (Only in float64, where the
         # dot product accumulates as precisely as the float64 sum.)
-        residual = np.subtract(Z, Y)
+        residual = Z - Y
         flat = residual.ravel()
         return 0.5 * float(flat @ flat), residual
 
     def curvature(self, Y, Z):
         """``∂²loss/∂z_k² = 1``."""
-        return np.ones_like(Z)
+        return numpy_like(Z).ones_like(Z)
 
 
 class AbsoluteError(Loss):
@@ -136,8 +136,8 @@ class AbsoluteError(Loss):
     """
 
     def _value_grad(self, Y, Z):
-        residual = Z - Y
-        return np.abs(residual), np.sign(residual)
+        residual, xp = Z - Y, numpy_like(Z)
+        return xp.abs(residual), xp.sign(residual)
 
 
 class Huber(Loss):
@@ -168,13 +168,13 @@ class Huber(Loss):
         self.delta = delta
 
     def _value_grad(self, Y, Z):
-        residual = Z - Y
-        size = np.abs(residual)
+        residual, xp = Z - Y, numpy_like(Z)
+        size = xp.abs(residual)
         quadratic = size <= self.delta
-        values = np.where(
+        values = xp.where(
             quadratic, 0.5 * residual * residual, self.delta * (size - 0.5 * self.delta)
         )
-        return values, np.clip(residual, -self.delta, self.delta)
+        return values, xp.clip(residual, -self.delta, self.delta)
 
 
 class Poisson(Loss):
@@ -192,15 +192,15 @@ class Poisson(Loss):
     """
 
     def link(self, Z):
-        return np.exp(Z)
+        return numpy_like(Z).exp(Z)
 
     def _value_grad(self, Y, Z):
-        mean = np.exp(Z)
+        mean = numpy_like(Z).exp(Z)
         return mean - Y * Z, mean - Y
 
     def curvature(self, Y, Z):
         """``∂²loss/∂z² = exp(z)``."""
-        return np.exp(Z)
+        return numpy_like(Z).exp(Z)
 
 
 class BinaryCrossEntropy(Loss):
@@ -219,14 +219,15 @@ class BinaryCrossEntropy(Loss):
     """
 
     def link(self, Z):
-        return expit(Z)
+        return numpy_like(Z).expit(Z)
 
     def _value_grad(self, Y, Z):
-        return np.logaddexp(0, Z) - Y * Z, expit(Z) - Y
+        xp = numpy_like(Z)
+        return xp.logaddexp(0, Z) - Y * Z, xp.expit(Z) - Y
 
     def curvature(self, Y, Z):
         """``∂²loss/∂z² = p (1 - p)`` with ``p = sigmoid(z)``."""
-        P = expit(Z)
+        P = numpy_like(Z).expit(Z)
         return P * (1 - P)
 
 
@@ -244,7 +245,7 @@ class CategoricalCrossEntropy(Loss):
     """
 
     def link(self, Z):
-        return softmax(Z, axis=1)
+        return numpy_like(Z).softmax(Z, axis=1)
 
     def _value_grad(self, Y, Z):
         # With s = z - max z: loss = (Σ_k y_k) log Σ exp(s) - Σ_k y_k s_k, written
@@ -252,19 +253,21 @@ class CategoricalCrossEntropy(Loss):
         # overhead than in the arithmetic. Numpy reduces a few wide columns far
         # faster than many short rows, hence the maximum over the transpose and
         # the row sums as products with a vector of ones.
-        ones = np.ones(Z.shape[1], dtype=Z.dtype)
-        shifted = Z - np.ascontiguousarray(Z.T).max(axis=0)[:, None]
-        P = np.exp(shifted)
+        xp = numpy_like(Z)
+        ones = xp.ones(Z.shape[1], dtype=Z.dtype)
+        shifted = Z - xp.max(xp.ascontiguousarray(Z.T), axis=0)[:, None]
+        P = xp.exp(shifted)
         total = P @ ones
         P /= total[:, None]
-        values = np.log(total) * (Y @ ones) - np.einsum("ij,ij->i", Y, shifted)
-        return values[:, None], np.subtract(P, Y, out=P)
+        values = xp.log(total) * (Y @ ones) - xp.einsum("ij,ij->i", Y, shifted)
+        return values[:, None], xp.subtract(P, Y, out=P)
 
     def curvature(self, Y, Z):
         """``∂²loss/∂z_k∂z_l = (Σ_m y_m) (p_k δ_kl - p_k p_l)`` with ``p = softmax(z)``."""
-        P = softmax(Z, axis=1)
+        xp = numpy_like(Z)
+        P = xp.softmax(Z, axis=1)
         H = -P[:, :, None] * P[:, None, :]
-        k = np.arange(Z.shape[1])
+        k = xp.arange(Z.shape[1])
         H[:, k, k] += P
         return H * Y.sum(axis=1)[:, None, None]
 
@@ -288,20 +291,22 @@ class Hinge(Loss):
     """
 
     def _value_grad(self, Y, Z):
+        xp = numpy_like(Z)
         if Z.shape[1] == 1:
             sign = 2 * Y - 1
             margin = 1 - sign * Z
             active = margin > 0
-            return np.maximum(margin, 0), -sign * active
+            return xp.maximum(margin, 0), -sign * active
         true_score = (Z * Y).sum(axis=1)
-        rivals = np.where(Y > 0, -np.inf, Z)
-        best_rival = rivals.argmax(axis=1)
-        margin = 1 + rivals[np.arange(len(Z)), best_rival] - true_score
-        active = (margin > 0).astype(Z.dtype)
+        rivals = xp.where(Y > 0, -math.inf, Z)
+        best_rival = xp.argmax(rivals, axis=1)
+        rows = xp.arange(Z.shape[0])
+        margin = 1 + rivals[rows, best_rival] - true_score
+        active = xp.astype(margin > 0, Z.dtype)
         grad = -Y * active[:, None]
-        grad[np.arange(len(Z)), best_rival] += active
-        values = np.zeros_like(Z)
-        values[:, 0] = np.maximum(margin, 0)
+        grad[rows, best_rival] += active
+        values = xp.zeros_like(Z)
+        values[:, 0] = xp.maximum(margin, 0)
         return values, grad
 
 
@@ -330,7 +335,7 @@ class PerceptronLoss(Loss):
     def _value_grad(self, Y, Z):
         sign = 2 * Y - 1
         margin = sign * Z
-        return np.maximum(-margin, 0), -sign * (margin <= 0)
+        return numpy_like(Z).maximum(-margin, 0), -sign * (margin <= 0)
 
 
 class KLDivergence(CategoricalCrossEntropy):
@@ -360,7 +365,7 @@ class KLDivergence(CategoricalCrossEntropy):
     def _value_grad(self, Y, Z):
         values, grad = super()._value_grad(Y, Z)  # grad = p - y
         totals = Y.sum(axis=1, keepdims=True)
-        values += xlogy(Y, Y).sum(axis=1, keepdims=True)
+        values += numpy_like(Y).xlogy(Y, Y).sum(axis=1, keepdims=True)
         grad += Y  # p
         grad *= totals
         grad -= Y
@@ -419,14 +424,14 @@ class GaussianNLL(Loss):
         return Z[:, : Z.shape[1] // 2]
 
     def _value_grad(self, Y, Z):
-        d = Z.shape[1] // 2
+        xp, d = numpy_like(Z), Z.shape[1] // 2
         mean, log_var = Z[:, :d], Z[:, d:]
-        precision = np.exp(-log_var)
+        precision = xp.exp(-log_var)
         residual = mean - Y
         scaled = residual * precision
         squared = residual * scaled
-        values = 0.5 * (log_var + squared + Z.dtype.type(_LOG_2PI))
-        grad = np.concatenate([scaled, 0.5 * (1 - squared)], axis=1)
+        values = 0.5 * (log_var + squared + xp.scalar(_LOG_2PI, Z))
+        grad = xp.concatenate([scaled, 0.5 * (1 - squared)], axis=1)
         return values, grad
 
 

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from scipy.optimize import OptimizeResult, minimize
 
 from . import _kernels
+from ._array_api import numpy_like
 from ._engine.least_squares import LeastSquares  # noqa: F401 (public here; solved by Newton)
 from ._parts import Part, Scratch, resolve
 from ._validation import Integral, Interval, Real
@@ -82,7 +83,9 @@ class Optimizer(BaseOptimizer):
         ``step`` may return the first as its per-entry step size: it stays valid
         until the next step.
         """
-        scratch = self.__dict__.setdefault("_scratch_", Scratch())
+        scratch = self.__dict__.get("_scratch_")
+        if scratch is None:
+            scratch = self._scratch_ = Scratch(numpy_like(params))
         shape, dtype = params.shape, params.dtype
         return scratch.array("size", shape, dtype), scratch.array("work", shape, dtype)
 
@@ -127,7 +130,7 @@ class SGD(Optimizer):
 
     def init(self, params, n_weights):
         super().init(params, n_weights)
-        self.velocity_ = np.zeros_like(params) if self.momentum else None
+        self.velocity_ = numpy_like(params).zeros_like(params) if self.momentum else None
 
     def step(self, params, grads, lr):
         mu = self.momentum
@@ -138,8 +141,8 @@ class SGD(Optimizer):
             arrays = (params, grads, self.velocity_) if mu else ()  # velocity_ only with μ
             if mu and _kernels.call("momentum_step", *arrays, lr_, mu_, self.nesterov):
                 return lr / (1.0 - mu)
-        _, work = self._scratch(params)
-        lr_g = np.multiply(grads, lr, out=work)
+        xp, (_, work) = numpy_like(params), self._scratch(params)
+        lr_g = xp.multiply(grads, lr, out=work)
         if not mu:
             params -= lr_g
             return lr
@@ -148,7 +151,7 @@ class SGD(Optimizer):
         v -= lr_g
         if self.nesterov:
             params -= lr_g
-            params += np.multiply(v, mu, out=work)
+            params += xp.multiply(v, mu, out=work)
         else:
             params += v
         # At a fixed point v = -η g / (1 - μ): the effective step is η / (1 - μ).
@@ -230,7 +233,7 @@ class Adagrad(Optimizer):
 
     def init(self, params, n_weights):
         super().init(params, n_weights)
-        self.accumulator_ = np.full_like(params, self.initial_accumulator)
+        self.accumulator_ = numpy_like(params).full_like(params, self.initial_accumulator)
 
     def step(self, params, grads, lr):
         size = _rms_kernel(self, params, grads, self.accumulator_, 1.0, 1.0, lr, self.epsilon)
@@ -238,7 +241,7 @@ class Adagrad(Optimizer):
             return size
         size, work = self._scratch(params)
         G = self.accumulator_
-        G += np.multiply(grads, grads, out=work)
+        G += numpy_like(params).multiply(grads, grads, out=work)
         return _scaled_step(params, grads, G, lr, self.epsilon, size, work)
 
 
@@ -279,7 +282,7 @@ class RMSProp(Optimizer):
 
     def init(self, params, n_weights):
         super().init(params, n_weights)
-        self.mean_square_ = np.zeros_like(params)
+        self.mean_square_ = numpy_like(params).zeros_like(params)
 
     def step(self, params, grads, lr):
         E, rho = self.mean_square_, self.rho
@@ -288,7 +291,7 @@ class RMSProp(Optimizer):
             return size
         size, work = self._scratch(params)
         E *= self.rho
-        np.multiply(grads, grads, out=work)
+        numpy_like(params).multiply(grads, grads, out=work)
         work *= 1 - self.rho
         E += work
         return _scaled_step(params, grads, E, lr, self.epsilon, size, work)
@@ -332,8 +335,9 @@ class Adadelta(Optimizer):
 
     def init(self, params, n_weights):
         super().init(params, n_weights)
-        self.mean_square_grad_ = np.zeros_like(params)
-        self.mean_square_delta_ = np.zeros_like(params)
+        xp = numpy_like(params)
+        self.mean_square_grad_ = xp.zeros_like(params)
+        self.mean_square_delta_ = xp.zeros_like(params)
 
     def step(self, params, grads, lr):
         rho, eps = self.rho, self.epsilon
@@ -343,9 +347,10 @@ class Adadelta(Optimizer):
             scalars = _cast(params, rho, 1 - rho, lr, eps)
             if _kernels.call("adadelta_step", params, grads, Eg, Ed, size, *scalars):
                 return size
+        xp = numpy_like(params)
         Eg *= rho
         Eg += (1 - rho) * grads * grads
-        size = lr * np.sqrt(Ed + eps) / np.sqrt(Eg + eps)
+        size = lr * xp.sqrt(Ed + eps) / xp.sqrt(Eg + eps)
         delta = size * grads
         Ed *= rho
         Ed += (1 - rho) * (delta / lr) ** 2
@@ -394,24 +399,25 @@ class Adam(Optimizer):
 
     def init(self, params, n_weights):
         super().init(params, n_weights)
+        xp = numpy_like(params)
         self.t_ = 0
-        self.m_ = np.zeros_like(params)
-        self.v_ = np.zeros_like(params)
+        self.m_ = xp.zeros_like(params)
+        self.v_ = xp.zeros_like(params)
 
     def step(self, params, grads, lr):
         if _kernels.enabled_for(params):
             size = self._kernel_step(params, grads, lr, 0.0)
             if size is not None:
                 return size
-        b1, b2 = self.beta_1, self.beta_2
+        xp, b1, b2 = numpy_like(params), self.beta_1, self.beta_2
         size, work = self._scratch(params)
         self.t_ += 1
         rate, epsilon = self._scaled_rate(lr, self.t_)
         m, v = self.m_, self.v_
         m *= b1
-        m += np.multiply(grads, 1 - b1, out=work)
+        m += xp.multiply(grads, 1 - b1, out=work)
         v *= b2
-        v += np.multiply(grads, grads, out=work)
+        v += xp.multiply(grads, grads, out=work)
         return _scaled_step(params, m, v, rate, epsilon, size, work)
 
     def _scaled_rate(self, lr, t):
@@ -507,10 +513,11 @@ def _rms_kernel(optimizer, params, grads, accumulator, rho, one_minus_rho, lr, e
 
 def _scaled_step(params, direction, second_moment, lr, epsilon, size, work):
     """``θ ← θ - size ⊙ direction`` with ``size = η / (sqrt(second_moment) + ε)``; return size."""
-    np.sqrt(second_moment, out=size)
+    xp = numpy_like(params)
+    xp.sqrt(second_moment, out=size)
     size += epsilon
-    np.divide(float(lr), size, out=size)
-    params -= np.multiply(size, direction, out=work)
+    xp.divide(float(lr), size, out=size)
+    params -= xp.multiply(size, direction, out=work)
     return size
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _kernels
+from ._array_api import numpy_like
 from ._parts import Part, resolve
 from ._validation import Interval, Real
 
@@ -57,7 +58,8 @@ class Penalty(Part):
         """Return ``R(W)``."""
         total = 0.0
         if self.l1:
-            total += self.l1 * float(np.abs(W).sum(dtype=np.float64))
+            xp = numpy_like(W)
+            total += self.l1 * float(xp.sum(xp.abs(W), dtype=np.float64))
         if self.l2:
             total += self.l2 * 0.5 * float(W @ W)
         return total
@@ -70,16 +72,16 @@ class Penalty(Part):
         ``work``, an array shaped like ``W``, saves allocating a temporary.
         """
         if self.l2 and scale and not _kernels.add_scaled(grad, W, scale * self.l2):
-            grad += np.multiply(W, scale * self.l2, out=work)
+            grad += numpy_like(W).multiply(W, scale * self.l2, out=work)
 
     def prox(self, W: NDArray, step: float | NDArray) -> None:
         """Soft-threshold ``W`` in place by ``step * l1`` (scalar or per entry)."""
         if not self.l1:
             return
-        threshold = step * self.l1
-        shrunk = np.abs(W) - threshold
-        np.maximum(shrunk, 0, out=shrunk)
-        np.copysign(shrunk, W, out=W)
+        xp, threshold = numpy_like(W), step * self.l1
+        shrunk = xp.abs(W) - threshold
+        xp.maximum(shrunk, 0, out=shrunk)
+        xp.copysign(shrunk, W, out=W)
 
 
 class L2(Penalty):

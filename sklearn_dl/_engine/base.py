@@ -25,6 +25,8 @@ from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
+from .. import _array_api
+from .._array_api import numpy_like
 from .._parts import checked
 from .._validation import (
     Integral,
@@ -253,13 +255,13 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
         else:
             X, y = self._validate_xy(X, y, reset=first)
             if not first:
-                self._check_same_targets(y, incremental, classes)
-            Y = self._encode_targets(y, X.dtype, reset=first, classes=classes)
-            sample_weight = self._sample_weight(sample_weight, X, y)
+                self._check_same_namespace(X)
+                self._check_same_targets(_array_api.to_numpy(y), incremental, classes)
+            Y, y, sample_weight = self._targets(X, y, sample_weight, first, classes)
         continuing = incremental and not first and self._continues_state()
         rng = None if continuing else make_rng(self.random_state)
         if first:
-            self._build(X.shape[1], Y.shape[1], X.dtype, rng)
+            self._build(X.shape[1], Y.shape[1], X.dtype, rng, numpy_like(X))
         else:
             self._follow_settings(Y.shape[1])
         if not continuing:
@@ -278,6 +280,38 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
         self.n_iter_ = trainer.n_iter
         return self
 
+    def _targets(self, X, y, sample_weight, reset, classes=None):
+        """``Y`` encoded for the loss, ``y`` as given and the sample weights, for the rows of ``X``.
+
+        Targets are checked and encoded on the host (they are small beside
+        ``X``); when ``X`` lives on a device, ``y`` comes to the host for
+        that and ``Y`` and the weights go to ``X``'s device.
+        """
+        xp = numpy_like(X)
+        rows = X
+        if xp.on_device:  # the checks need the rows and the dtype of X, not its values
+            y, sample_weight = _array_api.to_numpy(y), _array_api.to_numpy(sample_weight)
+            rows = np.empty((X.shape[0], 0), _array_api.numpy_dtype(X.dtype))
+        Y = self._encode_targets(y, rows.dtype, reset=reset, classes=classes)
+        sample_weight = self._sample_weight(sample_weight, rows, y)
+        if xp.on_device:
+            Y = xp.asarray(Y)
+            sample_weight = None if sample_weight is None else xp.asarray(sample_weight)
+        return Y, y, sample_weight
+
+    def _check_same_namespace(self, X):
+        """Refuse ``X`` of another namespace or device than the fitted parameters'."""
+        fitted, given = self.network_.xp, numpy_like(X)
+        if fitted is given or fitted == given:
+            return
+        raise ValueError(
+            f"This {type(self).__name__} was fitted on arrays of "
+            f"{_array_api.describe(fitted)}, and X is an array of "
+            f"{_array_api.describe(given)}: pass X in the namespace and on the device of "
+            "the fit (scikit-learn's array API dispatch keeps a model where it was "
+            "fitted), or fit again on this X."
+        )
+
     def _continues_state(self):
         """Whether ``partial_fit`` continues the training state of the previous call.
 
@@ -293,7 +327,7 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
 
     def _new_state(self, X, sample_weight, incremental, rng, first):
         """A fresh optimizer, schedule and callbacks; a warm start keeps ``t`` and the history."""
-        solver = self._solver_choice(incremental, self.network_.params.size)
+        solver = self._solver_choice(incremental, self.network_.params.shape[0])
         if isinstance(solver, str):  # built from settings: checked, no copy to make
             solver = checked(OPTIMIZERS[solver](**self._solver_settings().get(solver, {})))
         else:
@@ -331,13 +365,14 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
             )
 
     def _validate_xy(self, X, y, reset):
+        xp, _ = _array_api.namespace(X)
         X, y = validate_data(
             self,
             X,
             y,
             reset=reset,
             accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
+            dtype=[xp.float64, xp.float32],
             multi_output=True,
             y_numeric=self._y_numeric,
         )
@@ -354,10 +389,13 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
             return sample_weight
         return weights if sample_weight is None else weights * sample_weight
 
-    def _build(self, n_features, n_outputs, dtype, rng):
-        """Create the network and its parameters."""
+    def _build(self, n_features, n_outputs, dtype, rng, xp=_array_api.NUMPY):
+        """Create the network and its parameters, drawn on the host, then kept in ``xp``."""
         self.network_ = Network(self._layers(n_outputs))
+        dtype = _array_api.numpy_dtype(dtype)
         self.network_.build(n_features, dtype, rng, self._initializer())
+        if xp.on_device:
+            self.network_.place(xp)
 
     def _follow_settings(self, n_outputs):
         """Carry the fitted parameters into the network the current settings describe.
@@ -376,6 +414,8 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
         new = Network(layers).build(
             old.n_in, old.dtype, np.random.default_rng(0), self._initializer()
         )
+        if old.xp.on_device:
+            new.place(old.xp)
         if _shapes(new) != _shapes(old):
             raise ValueError(
                 f"warm_start=True and partial_fit continue from the fitted parameters, "
@@ -398,12 +438,12 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
                 )
             X_val, y_val, *w_val = validation_data
             X_val, y_val = self._validate_xy(X_val, y_val, reset=False)
-            Y_val = self._encode_targets(y_val, X.dtype, reset=False)
-            w_val = self._sample_weight(w_val[0] if w_val else None, X_val, y_val)
+            self._check_same_namespace(X_val)
+            Y_val, y_val, w_val = self._targets(X_val, y_val, w_val[0] if w_val else None, False)
             return Data(X, Y, sample_weight), Data(X_val, Y_val, w_val, y=y_val)
         if not self.early_stopping or self._state.solver.full_batch:
             return Data(X, Y, sample_weight), None
-        train, val = self._split_indices(X.shape[0], Y)
+        train, val = self._split_indices(X.shape[0], _array_api.to_numpy(Y))
         # Both sets index the same X: the split copies no data.
         return Data(X, Y, sample_weight, index=train), Data(X, Y, sample_weight, val, y=y)
 
@@ -500,7 +540,8 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
                 else {"sample_weight": sample_weight}
             )
             return scorer(self, X, data.labels(), **kwargs)
-        Z = np.concatenate([self.network_.forward(X) for X, _, _ in data.chunks()])
+        xp = self.network_.xp
+        Z = xp.concatenate([self.network_.forward(X) for X, _, _ in data.chunks()])
         Y, sample_weight = data.targets()
         return self._score_logits(Y, Z, sample_weight)
 
@@ -534,15 +575,17 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
 
     def _logits(self, X):
         check_is_fitted(self, "network_")
+        xp, _ = _array_api.namespace(X)
         X = validate_data(
             self,
             X,
             reset=False,
             accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
+            dtype=[xp.float64, xp.float32],
         )
-        if X.dtype != self.network_.dtype:
-            X = X.astype(self.network_.dtype)
+        self._check_same_namespace(X)
+        if _array_api.numpy_dtype(X.dtype) != self.network_.dtype:
+            X = self.network_.xp.astype(X, self.network_.dtype)
         return self.network_.forward(X)
 
 

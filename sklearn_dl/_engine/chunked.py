@@ -31,6 +31,7 @@ import scipy.linalg
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
 
+from .._array_api import numpy_like
 from .._validation import get_chunk_n_rows
 from ..activations import Identity
 from ..layers import Activation, Dense
@@ -89,7 +90,7 @@ class OnePiece:
         data_loss = objective.gradient(
             self.X, self.Y, self.sample_weight, self.total_weight, self.rng
         )
-        return data_loss, objective.network.grads.astype(np.float64)
+        return float(data_loss), _host_float64(objective.network.grads)
 
     def data_hessian(self, layer):
         """The data part of ``∇²F`` of a linear network (see ``FullBatch.hessian``)."""
@@ -133,7 +134,7 @@ def penalty_gradient(objective, total_weight):
     grads = objective.network.grads
     grads[...] = 0
     objective.add_penalty_gradient(total_weight)
-    return grads.astype(np.float64)
+    return _host_float64(grads)
 
 
 def chunk_gradient(data, params, total_weight, X, Y, sample_weight):
@@ -149,7 +150,12 @@ def chunk_gradient(data, params, total_weight, X, Y, sample_weight):
     if sp.issparse(X) and X.format != "csr":
         X = X.tocsr()
     loss = data.data_gradient(X, Y, sample_weight, total_weight)
-    return float(loss), data.network.grads.astype(np.float64)
+    return float(loss), _host_float64(data.network.grads)
+
+
+def _host_float64(array):
+    """``array`` as a float64 numpy array (a copy), brought from its device if need be."""
+    return numpy_like(array).to_numpy(array).astype(np.float64)
 
 
 def data_hessian(objective, layer, total_weight, X, Y, sample_weight):

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._array_api import numpy_like
+
 
 @dataclass
 class Data:
@@ -27,12 +29,16 @@ class Data:
     def total_weight(self):
         if self.sample_weight is None:
             return float(self.n_samples)
-        return float(self.targets()[1].sum(dtype=np.float64))
+        weight = self.targets()[1]
+        return float(numpy_like(weight).sum(weight, dtype=np.float64))
 
     def rows(self, batch):
         """The rows ``batch`` (a slice or an integer array) of this set."""
         index = batch if self.index is None else self.index[batch]
         if isinstance(index, slice) or not isinstance(self.X, np.ndarray):
+            xp = numpy_like(self.X)
+            if xp.on_device and not isinstance(index, slice):  # rows chosen on the host
+                index = xp.asarray(index)
             weight = None if self.sample_weight is None else self.sample_weight[index]
             return self.X[index], self.Y[index], weight
         # ``take`` gathers rows faster than fancy indexing does.

@@ -37,10 +37,11 @@ class FullBatch:
         self.n_weights = objective.network.n_weights
         self.total_weight = train.total_weight
         self.rows = chunked.evaluator(objective, train, self.total_weight, rng)
-        self.start = self.params.copy()
+        self.xp = objective.network.xp
+        self.start = self.xp.copy(self.params)
 
     def x0(self):
-        params = self.params.astype(np.float64)
+        params = self.xp.to_numpy(self.params).astype(np.float64)
         W, nonnegative = params[: self.n_weights], self._nonnegative()
         if nonnegative is not None:  # start inside the bounds
             W[nonnegative] = np.maximum(W[nonnegative], 0)
@@ -82,6 +83,7 @@ class FullBatch:
         objective, layer = self.objective, self._linear_layer()
         if layer is None or not isinstance(objective.loss, SquaredError) or self.split:
             return None
+        self._refuse_device()
         ridge = 0.0 if objective.penalty is None else objective.alpha * objective.penalty.l2
         return self.rows.least_squares(
             intercept=layer.use_bias,
@@ -103,6 +105,7 @@ class FullBatch:
                 "The Newton solver needs a network without hidden layers and a penalty "
                 "without an L1 part; use solver='lbfgs'."
             )
+        self._refuse_device()
         self.set(x)
         H = self.rows.data_hessian(layer)
         if objective.penalty is not None and objective.penalty.l2:
@@ -110,14 +113,23 @@ class FullBatch:
             H[weights, weights] += objective.alpha * objective.penalty.l2 / self.total_weight
         return H
 
+    def _refuse_device(self):
+        if self.xp.on_device:
+            raise ValueError(
+                "The Newton solver factors its matrices on the host with scipy, which "
+                "would bring the data there; under array API dispatch use "
+                "solver='lbfgs' (which moves only the parameters and the gradient) or "
+                "a mini-batch solver such as 'adam'."
+            )
+
     def set(self, x):
-        """Write the point ``x`` into the network's parameters."""
-        params, n = self.params, self.n_weights
+        """Write the point ``x`` (a float64 numpy vector) into the network's parameters."""
+        params, n, xp = self.params, self.n_weights, self.xp
         if self.split:
-            params[:n] = x[:n] - x[n : 2 * n]
-            params[n:] = x[2 * n :]
+            params[:n] = xp.asarray(x[:n] - x[n : 2 * n])
+            params[n:] = xp.asarray(x[2 * n :])
         else:
-            params[...] = x
+            params[...] = xp.asarray(x)
 
     def __call__(self, x):
         objective = self.objective

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.class_weight import compute_sample_weight
@@ -16,6 +15,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
+from .._array_api import numpy_like
 from .._dask import chunkwise, score_dask
 from ..losses import BinaryCrossEntropy, CategoricalCrossEntropy, Poisson, get_loss
 from .base import BaseNetwork, Self, is_stochastic
@@ -158,7 +158,9 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
     def _score_logits(self, Y, Z, sample_weight):
         if self._binary or self._is_multilabel:
             return accuracy_score(Y > 0.5, Z > 0, sample_weight=sample_weight)
-        return accuracy_score(Y.argmax(axis=1), Z.argmax(axis=1), sample_weight=sample_weight)
+        xp = numpy_like(Z)
+        true, predicted = xp.argmax(Y, axis=1), xp.argmax(Z, axis=1)
+        return accuracy_score(true, predicted, sample_weight=sample_weight)
 
     @property
     def _binary(self):
@@ -207,11 +209,12 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
             matrix of 0 and 1.
         """
         Z = self._logits(X)
+        xp = numpy_like(Z)
         if self._is_multilabel:
-            return (Z > 0).astype(int)
-        if self._binary:
-            return self.classes_[(Z[:, 0] > 0).astype(int)]
-        return self.classes_[Z.argmax(axis=1)]
+            return xp.astype(Z > 0, int)
+        codes = xp.astype(Z[:, 0] > 0, int) if self._binary else xp.argmax(Z, axis=1)
+        # Labels are kept on the host; numeric ones follow the logits to their device.
+        return xp.asarray(self.classes_)[codes] if xp.on_device else self.classes_[codes]
 
     @chunkwise
     def predict_proba(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
@@ -231,7 +234,7 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
         Z = self._logits(X)
         P = self.loss_function_.link(Z)
         if self._binary:
-            return np.hstack([1 - P, P])
+            return numpy_like(P).concatenate([1 - P, P], axis=1)
         return P
 
     @chunkwise
@@ -250,12 +253,13 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
             probability rounds to 0.
         """
         Z = self._logits(X)
+        xp = numpy_like(Z)
         if self._is_multilabel or self._binary:
-            log_p = log_expit(Z)
+            log_p = xp.log_expit(Z)
             if self._is_multilabel:
                 return log_p
-            return np.hstack([log_expit(-Z), log_p])
-        return log_softmax(Z, axis=1)
+            return xp.concatenate([xp.log_expit(-Z), log_p], axis=1)
+        return xp.log_softmax(Z, axis=1)
 
     def score(self, X, y, sample_weight=None):
         """The accuracy of ``predict(X)`` against ``y``; a number also for dask arrays.

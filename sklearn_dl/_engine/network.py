@@ -10,7 +10,11 @@ optimizer step is then a handful of vectorised calls on two flat arrays
 whatever the depth, and scipy's solvers take ``params`` with no packing.
 """
 
+import math
+
 import numpy as np
+
+from .._array_api import numpy_like
 
 
 class Network:
@@ -47,6 +51,25 @@ class Network:
         self._first_trainable = self.layers.index(owners[0]) if owners else 0
         self._find_hooks()
         return self
+
+    def place(self, xp):
+        """Move the parameters, and every layer's arrays, to the namespace ``xp``.
+
+        ``xp`` is a :func:`~sklearn_dl._array_api.numpy_like` namespace (a
+        device's); the values are those :meth:`build` drew on the host, so
+        that a fit on a device starts where a numpy fit starts.
+        """
+        self.params = xp.asarray(self.params)
+        self.grads = xp.zeros(self.params.shape, self.dtype)
+        self._bind()
+        for layer in self.layers:
+            layer.place(xp)
+        return self
+
+    @property
+    def xp(self):
+        """The namespace the parameters live in (numpy's unless :meth:`place` moved them)."""
+        return numpy_like(self.params)
 
     def parameter_layers(self):
         """The layers that own parameters, input to output."""
@@ -134,7 +157,7 @@ class Network:
 
     def largest_product(self, rows):
         """Multiply-adds of the largest matrix product of a pass over ``rows`` rows."""
-        return rows * max((layer.W_.size for layer in self.dense_layers()), default=0)
+        return rows * max((math.prod(layer.W_.shape) for layer in self.dense_layers()), default=0)
 
     def __getstate__(self):
         state = dict(self.__dict__)

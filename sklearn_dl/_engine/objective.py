@@ -14,9 +14,8 @@ the same meaning whatever the solver and the batch size.
 data set to scipy's solvers.
 """
 
-import numpy as np
-
 from .. import _kernels
+from .._array_api import numpy_like
 from .._parts import Scratch
 
 
@@ -40,7 +39,8 @@ class Objective:
         self.loss = loss
         self.penalty = penalty
         self.alpha = alpha
-        self._scratch = Scratch()  # the penalty's gradient, shaped like the weights
+        # The penalty's gradient, shaped like the weights, where they live.
+        self._scratch = Scratch(numpy_like(network.params))
 
     def gradient(self, X, Y, sample_weight, total_weight, rng=None):
         """Fill ``network.grads`` with ``∇F`` on one batch; return ``Σ_B s_i loss_i``.
@@ -64,7 +64,7 @@ class Objective:
         data_loss, dZ = fused or self.loss.loss_gradient(Y, Z, sample_weight)
         data_loss += self.network.activity_loss()
         if weight > 0:
-            dZ *= dZ.dtype.type(1.0 / weight)
+            dZ *= numpy_like(dZ).scalar(1.0 / weight, dZ)
         self.network.backward(dZ)
         return data_loss
 
@@ -84,7 +84,7 @@ class Objective:
         gradient is then ``Σ_m w_m g_m / Σ_m w_m``, which counts every row by
         its weight and the penalty once. Only one part is in memory at a time.
         """
-        grads = self.network.grads
+        grads, xp = self.network.grads, self.network.xp
         total = self._scratch.array("accumulated", grads.shape, grads.dtype)
         total[...] = 0
         data_loss = batch_weight = 0.0
@@ -92,12 +92,12 @@ class Objective:
             data_loss += self.gradient(X, Y, sample_weight, total_weight, rng)
             weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
             if weight > 0:  # a part of weight 0 adds nothing to the data gradient
-                grads *= grads.dtype.type(weight)
+                grads *= xp.scalar(weight, grads)
                 total += grads
                 batch_weight += weight
         # With every part of weight 0, ``grads`` holds the last part's: the penalty's.
         if batch_weight > 0:
-            np.multiply(total, grads.dtype.type(1.0 / batch_weight), out=grads)
+            xp.multiply(total, xp.scalar(1.0 / batch_weight, grads), out=grads)
         return data_loss
 
     def penalty_value(self):
@@ -119,7 +119,7 @@ class Objective:
         """
         if self.penalty is None or not self.penalty.l1:
             return
-        if np.ndim(step):  # per-entry step sizes: keep the weights' share
+        if getattr(step, "ndim", 0):  # per-entry step sizes: keep the weights' share
             step = step[: self.network.n_weights]
         W, scale = self.network.weights, self.alpha / total_weight
         if not _kernels.soft_threshold(W, step, scale, self.penalty.l1):

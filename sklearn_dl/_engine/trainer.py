@@ -107,7 +107,7 @@ class Trainer:
         with (
             training_threads(self.network.largest_product(rows)),
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
-            _kernels.for_work(steps * self.params.size),
+            _kernels.for_work(steps * self.params.shape[0]),
         ):
             try:
                 if full_batch:
@@ -136,18 +136,19 @@ class Trainer:
         if getattr(self.state.solver, "n_weights_", None) is None:  # slots not created yet
             self.state.solver.init(self.params, self.network.n_weights)
         best_loss, best_start = np.inf, None
+        xp = self.network.xp
         for epoch in range(max_epochs):
             lr = self.state.schedule.rate(self.state.epoch, self.state.t) * self.state.lr_factor
-            start = self.params.copy()
+            start = xp.copy(self.params)
             # The penalty at the start of the epoch, like the data loss of the
             # first batch: with one batch per epoch, ``loss`` is then exactly F.
             penalty = self.objective.penalty_value()
-            loss = (self._epoch(train, lr) + penalty) / self._train_weight
+            loss = float(self._epoch(train, lr) + penalty) / self._train_weight
             self.state.t += train.n_samples
             self.n_iter += 1
             if epoch == 0:  # a finite loss this far above the first one only diverges further
                 ceiling = _GROWTH * max(abs(loss), 1.0)
-            if not (math.isfinite(loss) and loss <= ceiling and np.all(np.isfinite(self.params))):
+            if not (math.isfinite(loss) and loss <= ceiling and self._finite()):
                 restore = start if best_start is None else best_start
                 return self._diverged(restore, lr, loss, best_loss, validation)
             if loss < best_loss:
@@ -156,8 +157,17 @@ class Trainer:
                 return True
         return False
 
+    def _finite(self):
+        """Whether every parameter is finite."""
+        xp = self.network.xp
+        return bool(xp.all(xp.isfinite(self.params)))
+
     def _epoch(self, train, lr):
-        """One pass over ``train`` in mini-batches; return ``Σ s_i loss_i`` (inf on divergence)."""
+        """One pass over ``train`` in mini-batches; return ``Σ s_i loss_i`` (inf on divergence).
+
+        On a device the batches' losses add up there, and are read once, at
+        the end of the epoch: a non-finite one shows then.
+        """
         order = self.state.rng.permutation(train.n_samples) if self.shuffle else None
         data_loss = 0.0
         for batch in batches(train.n_samples, self.batch_size):
@@ -170,7 +180,7 @@ class Trainer:
                 value = self.objective.accumulated_gradient(
                     parts, self._train_weight, self.state.rng
                 )
-            if not math.isfinite(value):
+            if isinstance(value, float) and not math.isfinite(value):
                 return math.inf
             step = self.state.solver.step(self.params, self.network.grads, lr)
             self.objective.prox(step, self._train_weight)
@@ -179,7 +189,7 @@ class Trainer:
 
     def _diverged(self, restore, lr, loss, best_loss=math.inf, validation=None):
         """Put back ``restore``; raise, or (``stop_on_divergence``) log the epoch and warn."""
-        grew = math.isfinite(loss) and bool(np.all(np.isfinite(self.params)))
+        grew = math.isfinite(loss) and self._finite()
         self.params[...] = restore
         if grew:
             what = f"Training diverged: the loss grew from {best_loss:.3g} to {loss:.3g}"
@@ -261,7 +271,7 @@ class Trainer:
             )
         objective.set(result.x)
         self.n_iter = int(result.nit)
-        if not np.all(np.isfinite(self.params)) or not np.isfinite(result.fun):
+        if not self._finite() or not np.isfinite(result.fun):
             return self._diverged(objective.start, 0.0, math.inf, validation=validation)
         if self.n_iter == 0:  # already optimal at the start: log the objective once
             self._end_epoch(float(result.fun), 0.0, validation)

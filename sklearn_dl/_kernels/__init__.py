@@ -138,7 +138,9 @@ def enabled_for(array: np.ndarray, min_size: int = MIN_SIZE) -> bool:
     (see :func:`for_work`) must repay loading numba; ``"force"`` skips both.
     """
     setting = _config["kernels"]
-    if not setting or array.dtype not in _DTYPES or not array.flags.c_contiguous:
+    if not setting or not isinstance(array, np.ndarray):  # device arrays compute in place
+        return False
+    if array.dtype not in _DTYPES or not array.flags.c_contiguous:
         return False
     if setting == "auto" and (array.size < min_size or not getattr(_fit, "wanted", True)):
         return False
@@ -198,7 +200,7 @@ def bias_activation(Z: np.ndarray, b: np.ndarray, activation) -> bool:
 def activation_backward(activation, A: np.ndarray, dA: np.ndarray) -> bool:
     """``dA ← dA ⊙ f'`` in place from ``A = f(Z)``; False (nothing done) where numpy must."""
     kind = _BACKWARD.get(type(activation))
-    if kind is None or A.dtype != dA.dtype or not dA.flags.c_contiguous or not enabled_for(A, 0):
+    if kind is None or not enabled_for(A, 0) or A.dtype != dA.dtype or not dA.flags.c_contiguous:
         return False
     return call("activation_backward", A.reshape(-1), dA.reshape(-1), kind, A.dtype.type(1))
 
@@ -225,7 +227,7 @@ def loss_gradient(loss, Y: np.ndarray, Z: np.ndarray, sample_weight) -> tuple | 
 
 def add_scaled(grad: np.ndarray, W: np.ndarray, scale: float) -> bool:
     """``grad ← grad + W · scale`` in one pass; False (nothing done) where numpy must."""
-    if grad.dtype != W.dtype or not grad.flags.c_contiguous or not enabled_for(W):
+    if not enabled_for(W) or grad.dtype != W.dtype or not grad.flags.c_contiguous:
         return False
     return call("add_scaled", grad, W, W.dtype.type(scale))
 

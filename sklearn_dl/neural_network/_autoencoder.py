@@ -24,6 +24,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, clon
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 
+from .. import _array_api
 from .._dask import chunkwise, score_dask
 from .._engine.base import TRAINING_CONSTRAINTS, BaseNetwork, is_stochastic
 from .._engine.chunked import is_dask
@@ -366,13 +367,16 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         return X, X
 
     def _validate_x(self, X, reset=False):
+        xp, _ = _array_api.namespace(X)
         X = validate_data(
             self,
             X,
             reset=reset,
             accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
+            dtype=[xp.float64, xp.float32],
         )
+        if not reset:
+            self._check_same_namespace(X)
         return X.tocsr() if sp.issparse(X) and X.format == "csc" else X
 
     # The setting that chooses the output, and what "auto" chooses for data in
@@ -507,7 +511,9 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
             The reconstructions.
         """
         check_is_fitted(self, "network_")
-        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X", estimator=self)
+        xp, _ = _array_api.namespace(X)
+        Z = check_array(X, dtype=[xp.float64, xp.float32], input_name="X", estimator=self)
+        self._check_same_namespace(Z)
         if Z.shape[1] != self._n_features_out:
             raise ValueError(
                 f"X has {Z.shape[1]} columns, but {type(self).__name__} decodes codes "
@@ -543,12 +549,12 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
             rows = slice(start, start + _CHUNK)
             Z = self._run(self.network_.layers, X[rows])
             total += self._squared_error_sum(X[rows], Z)
-        return total / (X.shape[0] * X.shape[1]) if X.size else 0.0
+        return total / (X.shape[0] * X.shape[1]) if X.shape[0] * X.shape[1] else 0.0
 
     def _run(self, layers, X):
         """``X`` through ``layers`` in inference mode, in the network's dtype."""
-        if X.dtype != self.network_.dtype:
-            X = X.astype(self.network_.dtype)
+        if _array_api.numpy_dtype(X.dtype) != self.network_.dtype:
+            X = self.network_.xp.astype(X, self.network_.dtype)
         for layer in layers:
             X = layer.forward(X)
         return X
@@ -558,7 +564,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
         residual = self.loss_function_.link(Z)
         residual -= Y.toarray() if sp.issparse(Y) else Y
         residual = residual.ravel()
-        return float(np.dot(residual, residual).astype(np.float64))
+        return float(residual @ residual)
 
     def _score_logits(self, Y, Z, sample_weight):
         """Negative mean squared error of the reconstructions ``link(Z)`` of ``Y``.

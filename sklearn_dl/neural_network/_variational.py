@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
+from .._array_api import numpy_like
 from .._engine.base import make_rng
 from .._validation import Interval, Real, StrOptions, check_is_fitted
 from ..layers import Dense, GaussianCode, LearnedVariance, kl_divergence
@@ -333,7 +334,7 @@ class VariationalAutoencoder(Autoencoder):
         if first and self.likelihood_ == "gaussian":
             mean, variance = _feature_moments(X)
             *_, means, variances = self.decoder_
-            means.b_[...] = mean
+            means.b_[...] = self.network_.xp.asarray(mean)
             variances.start_at(variance)
         return super()._new_state(X, sample_weight, incremental, rng, first)
 
@@ -342,7 +343,8 @@ class VariationalAutoencoder(Autoencoder):
         if self.scoring is not None:
             return super()._validation_score(data)
         X, _, _ = data.all_rows()
-        return float(np.mean(self._elbo(X)))
+        elbo = self._elbo(X)
+        return float(numpy_like(elbo).mean(elbo))
 
     # The encoder ends with the code layer, which gives the means at inference.
     @property
@@ -399,7 +401,8 @@ class VariationalAutoencoder(Autoencoder):
         score : float
             ``mean(score_samples(X))``, a lower bound on the mean log-likelihood.
         """
-        return float(np.mean(self.score_samples(X)))
+        elbo = self.score_samples(X)
+        return float(numpy_like(elbo).mean(elbo))
 
     def sample(self, n_samples: int = 1, random_state=None) -> NDArray:
         """New rows: codes drawn from the prior ``N(0, I)``, decoded.
@@ -422,14 +425,16 @@ class VariationalAutoencoder(Autoencoder):
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
         rng = make_rng(random_state)
         codes = rng.standard_normal((int(n_samples), self._n_features_out))
+        codes = self.network_.xp.asarray(codes)  # drawn on the host, decoded where the model is
         return self.loss_function_.link(self._run(self.decoder_, codes))
 
     def _elbo(self, X):
         """ELBO of each row of validated ``X``, by chunks of rows."""
-        elbo = np.empty(X.shape[0])
+        xp = self.network_.xp
+        elbo = xp.empty(X.shape[0], np.float64)
         k = self._n_features_out
         half = np.random.default_rng(_SCORE_SEED).standard_normal((_SCORE_PAIRS, k))
-        draws = np.concatenate([half, -half])
+        draws = xp.asarray(np.concatenate([half, -half]))
         for start in range(0, X.shape[0], _CHUNK):
             rows = slice(start, start + _CHUNK)
             elbo[rows] = self._elbo_chunk(X[rows], draws)
@@ -439,15 +444,15 @@ class VariationalAutoencoder(Autoencoder):
         """``mean_l log p(x | μ + σ ε_l) - KL`` of each row, for the code draws ``ε_l``."""
         stats = self._run(self.encoder_[:-1], X)  # [μ, log σ²], before the sampling
         k = self._n_features_out
-        mean, log_var = stats[:, :k], stats[:, k:]
-        std = np.exp(0.5 * log_var)
+        xp, (mean, log_var) = self.network_.xp, (stats[:, :k], stats[:, k:])
+        std = xp.exp(0.5 * log_var)
         Y = X.toarray() if sp.issparse(X) else X
-        log_likelihood = np.zeros(X.shape[0])
+        log_likelihood = xp.zeros(X.shape[0], np.float64)
         for noise in draws:
-            Z = self._run(self.decoder_, mean + std * noise.astype(std.dtype))
+            Z = self._run(self.decoder_, mean + std * xp.astype(noise, std.dtype))
             values, _ = self.loss_function_._value_grad(Y, Z)
-            log_likelihood -= values.sum(axis=1, dtype=np.float64)
-        return log_likelihood / len(draws) - kl_divergence(mean, log_var)
+            log_likelihood -= xp.sum(values, axis=1, dtype=np.float64)
+        return log_likelihood / len(draws) - kl_divergence(mean, log_var, xp)
 
 
 def _feature_moments(X):
@@ -456,4 +461,8 @@ def _feature_moments(X):
         mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
         mean_square = np.asarray(X.multiply(X).mean(axis=0), dtype=np.float64).ravel()
         return mean, np.maximum(mean_square - mean**2, 0.0)
+    xp = numpy_like(X)
+    if xp.on_device:  # two vectors come back to the host
+        X = xp.astype(X, np.float64)
+        return xp.to_numpy(xp.mean(X, axis=0)), xp.to_numpy(xp.var(X, axis=0))
     return np.mean(X, axis=0, dtype=np.float64), np.var(X, axis=0, dtype=np.float64)

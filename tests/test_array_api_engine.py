@@ -1,0 +1,275 @@
+"""The gradient-trained estimators under scikit-learn's array API dispatch.
+
+PyTorch on the CPU stands for every device: a fit on a tensor must start
+from the numpy fit's initial weights, take the same steps (the batches, the
+dropout masks and the noise are drawn on the host from ``random_state``), and
+so end where the numpy fit ends, with its fitted arrays in PyTorch on the
+input's device. Tests marked ``cuda`` run the same on a GPU where there is one.
+"""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn import clone, config_context
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_dl.linear_model import LinearRegression, LogisticRegression, Perceptron
+from sklearn_dl.neural_network import (
+    Autoencoder,
+    MLPClassifier,
+    MLPRegressor,
+    VariationalAutoencoder,
+)
+from sklearn_dl.optimizers import OPTIMIZERS
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("array_api_compat")
+
+DEVICES = [
+    "cpu",
+    pytest.param(
+        "cuda",
+        marks=[
+            pytest.mark.cuda,
+            pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU"),
+        ],
+    ),
+]
+# The issue's bounds on the parameters after three epochs.
+TOLERANCE = {np.float64: 1e-10, np.float32: 1e-4}
+STOCHASTIC = sorted(name for name, solver in OPTIMIZERS.items() if not solver.full_batch)
+
+
+@pytest.fixture(autouse=True)
+def dispatch(monkeypatch):
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    with config_context(array_api_dispatch=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # three epochs do not converge
+        yield
+
+
+def _data(dtype=np.float64, n=240, d=6, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)).astype(dtype)
+    y_binary = (X[:, 0] + X[:, 1] > 0).astype(int)
+    y_classes = rng.integers(0, 3, n)
+    y_real = X @ rng.standard_normal(d) + 0.1 * rng.standard_normal(n)
+    X_unit = 1.0 / (1.0 + np.exp(-X))  # in [0, 1], for a Bernoulli autoencoder
+    return X, X_unit.astype(dtype), y_binary, y_classes, y_real
+
+
+def _estimators(solver):
+    """Every engine estimator with ``solver`` for three epochs; its target's name."""
+    small = dict(max_iter=3, random_state=0, solver=solver)
+    mlp = dict(hidden_layer_sizes=(7, 5), batch_size=50, **small)
+    return [
+        (MLPClassifier(**mlp), "y_binary"),
+        (MLPClassifier(**mlp, activation="tanh"), "y_classes"),
+        (MLPRegressor(**mlp), "y_real"),
+        (LinearRegression(**small, learning_rate_init=0.01), "y_real"),
+        (LogisticRegression(**small), "y_classes"),
+        (Autoencoder(hidden_layer_sizes=(4,), batch_size=50, **small), "X_unit"),
+        (VariationalAutoencoder(hidden_layer_sizes=(5,), n_components=2, **small), "X_unit"),
+    ]
+
+
+def _fit_both(estimator, target, dtype, device):
+    """The numpy fit and the fit on a tensor of ``estimator``; their inputs."""
+    X, X_unit, *targets = _data(dtype)
+    data = dict(zip(["y_binary", "y_classes", "y_real"], targets, strict=True))
+    X = X_unit if target == "X_unit" else X
+    y = None if target == "X_unit" else data[target]
+    with config_context(array_api_dispatch=False):
+        numpy_fit = clone(estimator).fit(X, y)
+    X_t = torch.asarray(X, device=device)
+    y_t = None if y is None else torch.asarray(y, device=device)
+    return numpy_fit, clone(estimator).fit(X_t, y_t), X, X_t
+
+
+def _host(array):
+    return array.detach().cpu().numpy()
+
+
+def _close(ours, numpy_result, dtype):
+    assert isinstance(ours, torch.Tensor)
+    tol = TOLERANCE[dtype]
+    scale = max(float(np.max(np.abs(numpy_result), initial=0.0)), 1.0)
+    assert_allclose(_host(ours), numpy_result, rtol=0, atol=tol * scale)
+
+
+def _predictions(model, X):
+    """What the estimator offers to compute from ``X`` (one array per method)."""
+    methods = ["predict", "predict_proba", "predict_log_proba", "decision_function"]
+    methods += ["transform", "score_samples"]
+    return {
+        name: getattr(model, name)(X)
+        for name in methods
+        if hasattr(model, name)
+        and not (
+            name == "score_samples"
+            and isinstance(model, Autoencoder)
+            and not isinstance(model, VariationalAutoencoder)
+        )
+    }
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("solver", [*STOCHASTIC, "lbfgs"])
+def test_a_device_fit_equals_the_numpy_fit(solver, dtype, device):
+    for estimator, target in _estimators(solver):
+        if solver == "lbfgs" and isinstance(estimator, VariationalAutoencoder):
+            continue  # its objective is random: no line search follows it
+        numpy_fit, ours, X, X_t = _fit_both(estimator, target, dtype, device)
+        params = ours.network_.params
+        assert isinstance(params, torch.Tensor) and params.device.type == device
+        assert params.dtype == getattr(torch, np.dtype(dtype).name)
+        _close(params, numpy_fit.network_.params, dtype)
+        ours_out, numpy_out = _predictions(ours, X_t), _predictions(numpy_fit, X)
+        assert ours_out.keys() == numpy_out.keys()
+        for name, result in ours_out.items():
+            assert result.device.type == device, name
+            _close(result, np.asarray(numpy_out[name], dtype=np.float64), dtype)
+        assert ours.n_iter_ == numpy_fit.n_iter_
+        assert_allclose(ours.loss_curve_, numpy_fit.loss_curve_, rtol=TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_fitted_attributes_live_on_the_device(device):
+    X, _, y, y3, yr = _data()
+    X_t = torch.asarray(X, device=device)
+    mlp = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    mlp.fit(X_t, torch.asarray(y3, device=device))
+    for array in [*mlp.coefs_, *mlp.intercepts_]:
+        assert isinstance(array, torch.Tensor) and array.device.type == device
+    linear = LinearRegression().fit(X_t, torch.asarray(yr, device=device))
+    assert isinstance(linear.coef_, torch.Tensor) and isinstance(linear.intercept_, torch.Tensor)
+    assert type(linear.solver_).__name__ == "LBFGS"  # "auto": the data stay on the device
+    with config_context(array_api_dispatch=False):
+        exact = LinearRegression().fit(X, yr)
+    assert_allclose(_host(linear.coef_), exact.coef_, atol=1e-5)  # L-BFGS stops at tol
+    assert isinstance(mlp.score(X_t, torch.asarray(y3, device=device)), float)
+
+
+def test_dropout_batch_norm_and_noise_take_the_numpy_fits_draws():
+    X, _, y, _, _ = _data()
+    model = MLPClassifier(
+        hidden_layer_sizes=(8, 8), dropout=0.3, batch_norm=True, max_iter=3, random_state=0
+    )
+    with config_context(array_api_dispatch=False):
+        numpy_fit = clone(model).fit(X, y)
+    ours = clone(model).fit(torch.asarray(X), torch.asarray(y))
+    _close(ours.network_.params, numpy_fit.network_.params, np.float64)
+    for denoising in [0.2, ("mask", 0.3)]:
+        model = Autoencoder(
+            hidden_layer_sizes=(4,), denoising=denoising, solver="adam", max_iter=3, random_state=0
+        )
+        with config_context(array_api_dispatch=False):
+            numpy_fit = clone(model).fit(X)
+        ours = clone(model).fit(torch.asarray(X))
+        _close(ours.network_.params, numpy_fit.network_.params, np.float64)
+
+
+def test_continued_fits_and_early_stopping_on_the_device():
+    X, _, _, y3, _ = _data(n=400)
+    X_t, y_t = torch.asarray(X), torch.asarray(y3)
+    settings = dict(hidden_layer_sizes=(6,), random_state=0, solver="adam")
+    ours = MLPClassifier(**settings)
+    reference = MLPClassifier(**settings)
+    for _ in range(3):
+        ours.partial_fit(X_t, y_t, classes=np.arange(3))
+        with config_context(array_api_dispatch=False):
+            reference.partial_fit(X, y3, classes=np.arange(3))
+    _close(ours.network_.params, reference.network_.params, np.float64)
+    stopping = dict(settings, early_stopping=True, max_iter=30, n_iter_no_change=2)
+    ours = MLPClassifier(**stopping).fit(X_t, y_t)
+    with config_context(array_api_dispatch=False):
+        reference = MLPClassifier(**stopping).fit(X, y3)
+    assert ours.n_iter_ == reference.n_iter_
+    assert_allclose(ours.validation_scores_, reference.validation_scores_)
+    warm = MLPClassifier(**settings, warm_start=True, max_iter=2).fit(X_t, y_t)
+    warm.set_params(learning_rate_init=0.01).fit(X_t, y_t)
+    assert isinstance(warm.coefs_[0], torch.Tensor)
+
+
+def test_a_device_model_pickles_and_refuses_numpy_input():
+    X, _, _, y3, _ = _data()
+    model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    model.fit(torch.asarray(X), torch.asarray(y3))
+    loaded = pickle.loads(pickle.dumps(model))
+    assert_allclose(
+        _host(loaded.predict_proba(torch.asarray(X))), _host(model.predict_proba(torch.asarray(X)))
+    )
+    with pytest.raises(
+        ValueError, match="fitted on arrays of torch on device cpu, and X is an array of numpy"
+    ):
+        model.predict(X)
+
+
+def test_what_cannot_run_on_a_device_says_so():
+    X, _, y, _, yr = _data()
+    X_t = torch.asarray(X)
+    with pytest.raises(ValueError, match="Newton solver factors its matrices on the host"):
+        LinearRegression(solver="newton").fit(X_t, torch.asarray(yr))
+    with pytest.raises(ValueError, match="Perceptron takes one step per sample"):
+        Perceptron().fit(X_t, torch.asarray(y))
+
+
+def test_a_namespace_the_engine_does_not_compute_in_is_named():
+    strict = pytest.importorskip("array_api_strict")
+    X, _, _, _, yr = _data()
+    with pytest.raises(
+        TypeError, match="numpy, PyTorch or CuPy arrays; got an array of array_api_strict"
+    ):
+        MLPRegressor(max_iter=2).fit(strict.asarray(X), strict.asarray(yr))
+
+
+def test_without_dispatch_tensors_are_numpy_input():
+    X, _, _, _, yr = _data()
+    with config_context(array_api_dispatch=False):
+        model = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+        model.fit(torch.asarray(X), torch.asarray(yr))
+        assert isinstance(model.network_.params, np.ndarray)
+
+
+PARTS = [
+    *[
+        (MLPRegressor, dict(activation=name))
+        for name in [
+            "logistic",
+            "leaky_relu",
+            "elu",
+            "selu",
+            "gelu",
+            "softplus",
+            "swish",
+            "prelu",
+            "maxout",
+        ]
+    ],
+    (MLPRegressor, dict(gaussian_noise=0.1, micro_batch_size=20)),
+    (MLPRegressor, dict(penalty="l1", alpha=0.01, solver="sgd")),
+    (MLPRegressor, dict(penalty="elasticnet", alpha=0.01, solver="adagrad")),
+    (MLPRegressor, dict(loss="huber")),
+    (MLPRegressor, dict(loss="absolute_error", solver="rmsprop")),
+    (MLPClassifier, dict(class_weight="balanced")),
+    (Autoencoder, dict(tied_weights=True, sparsity=0.01, solver="adam")),
+]
+
+
+@pytest.mark.parametrize(("estimator", "settings"), PARTS, ids=lambda p: str(p)[:40])
+def test_every_part_computes_on_the_device_as_in_numpy(estimator, settings):
+    X, _, _, y3, yr = _data()
+    y = {MLPRegressor: yr, MLPClassifier: y3, Autoencoder: None}[estimator]
+    kwargs = dict(hidden_layer_sizes=(6,), max_iter=3, random_state=0, batch_size=60)
+    weights = np.linspace(0.5, 1.5, X.shape[0])
+    model = estimator(**kwargs, **settings)
+    fit = dict(sample_weight=weights) if estimator is not Autoencoder else {}
+    with config_context(array_api_dispatch=False):
+        numpy_fit = clone(model).fit(X, y, **fit)
+    fit = {key: torch.asarray(value) for key, value in fit.items()}
+    ours = clone(model).fit(torch.asarray(X), None if y is None else torch.asarray(y), **fit)
+    _close(ours.network_.params, numpy_fit.network_.params, np.float64)
