@@ -69,3 +69,31 @@ def kernel_path(request):
         return
     with config_context(kernels=_SETTINGS[path]):
         yield path
+
+
+# -- array API dispatch: the devices a fit on tensors is tested on -------------------------
+
+
+@pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
+def device(request):
+    """A PyTorch device: the CPU everywhere, a CUDA GPU where there is one."""
+    torch = pytest.importorskip("torch")
+    if request.param == "cuda" and not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    return request.param
+
+
+@pytest.fixture
+def array_api_dispatch(monkeypatch):
+    """scikit-learn's array API dispatch on, for one test.
+
+    scikit-learn refuses dispatch unless ``SCIPY_ARRAY_API=1`` was set before
+    scipy was imported; the estimators under test call no scipy function
+    under dispatch that would care, so where the variable is missing it is
+    set for the test, to satisfy that guard.
+    """
+    from sklearn import config_context as sklearn_config
+
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    with sklearn_config(array_api_dispatch=True):
+        yield

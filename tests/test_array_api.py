@@ -4,11 +4,6 @@ PyTorch on the CPU stands for every device: a fit on a tensor must give the
 numpy fit's neighbours, distances and predictions, keep its fitted arrays in
 PyTorch on the input's device, and refuse what the device search cannot do.
 Tests marked ``cuda`` run the same on a GPU where there is one.
-
-scikit-learn refuses dispatch unless ``SCIPY_ARRAY_API=1`` was set before
-scipy was imported. The estimators under test call no scipy function under
-dispatch, so where the variable is missing it is set for each test, to satisfy
-that guard.
 """
 
 import pickle
@@ -23,24 +18,10 @@ from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor
 torch = pytest.importorskip("torch")
 pytest.importorskip("array_api_compat")
 
-DEVICES = [
-    "cpu",
-    pytest.param(
-        "cuda",
-        marks=[
-            pytest.mark.cuda,
-            pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU"),
-        ],
-    ),
-]
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-5}
 
 
-@pytest.fixture(autouse=True)
-def dispatch(monkeypatch):
-    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
-    with config_context(array_api_dispatch=True):
-        yield
+pytestmark = pytest.mark.usefixtures("array_api_dispatch")  # see conftest.py
 
 
 def _data(seed, n=400, n_queries=70, d=12, dtype=np.float64):
@@ -54,7 +35,6 @@ def _host(array):
     return array.cpu().numpy()
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("metric", ["minkowski", "euclidean", "sqeuclidean"])
 @pytest.mark.parametrize("algorithm", ["brute", "auto"])
@@ -74,7 +54,6 @@ def test_kneighbors_equal_the_numpy_search(device, dtype, metric, algorithm):
     assert ours._fit_method == "brute"
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("weights", ["uniform", "distance", lambda d: np.exp(-d)])
 def test_predictions_equal_the_numpy_fit(device, dtype, weights):
@@ -98,7 +77,6 @@ def test_predictions_equal_the_numpy_fit(device, dtype, weights):
     assert score == pytest.approx(ref.score(Q, targets[:70]), rel=tol)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_fitted_arrays_stay_on_the_input_device(device):
     X, Q, y = _data(2)
     Xt = torch.asarray(X, device=device)

@@ -8,13 +8,11 @@ input's device. Tests marked ``cuda`` run the same on a GPU where there is one.
 """
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from sklearn import clone, config_context
-from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_dl.linear_model import LinearRegression, LogisticRegression, Perceptron
 from sklearn_dl.neural_network import (
@@ -28,27 +26,15 @@ from sklearn_dl.optimizers import OPTIMIZERS
 torch = pytest.importorskip("torch")
 pytest.importorskip("array_api_compat")
 
-DEVICES = [
-    "cpu",
-    pytest.param(
-        "cuda",
-        marks=[
-            pytest.mark.cuda,
-            pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU"),
-        ],
-    ),
-]
 # The issue's bounds on the parameters after three epochs.
 TOLERANCE = {np.float64: 1e-10, np.float32: 1e-4}
 STOCHASTIC = sorted(name for name, solver in OPTIMIZERS.items() if not solver.full_batch)
 
 
-@pytest.fixture(autouse=True)
-def dispatch(monkeypatch):
-    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
-    with config_context(array_api_dispatch=True), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # three epochs do not converge
-        yield
+pytestmark = [
+    pytest.mark.usefixtures("array_api_dispatch"),  # see conftest.py
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),  # 3 epochs
+]
 
 
 def _data(dtype=np.float64, n=240, d=6, seed=0):
@@ -116,7 +102,6 @@ def _predictions(model, X):
     }
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("solver", [*STOCHASTIC, "lbfgs"])
 def test_a_device_fit_equals_the_numpy_fit(solver, dtype, device):
@@ -137,7 +122,6 @@ def test_a_device_fit_equals_the_numpy_fit(solver, dtype, device):
         assert_allclose(ours.loss_curve_, numpy_fit.loss_curve_, rtol=TOLERANCE[dtype])
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_fitted_attributes_live_on_the_device(device):
     X, _, y, y3, yr = _data()
     X_t = torch.asarray(X, device=device)
