@@ -17,7 +17,9 @@ Prediction methods decorated with :func:`chunkwise` return dask arrays,
 computed chunk by chunk when asked for.
 """
 
+import contextlib
 import functools
+import math
 import warnings
 
 import numpy as np
@@ -140,12 +142,15 @@ def _row_blocks(a, n_chunks):
 
 def full_batch(estimator):
     """Whether ``fit`` trains ``estimator`` with a full-batch solver."""
+    return _solver(estimator).full_batch
+
+
+def _solver(estimator):
+    """The optimizer (a class, or the user's object) ``fit`` trains ``estimator`` with."""
     from .optimizers import OPTIMIZERS
 
     solver = estimator._solver_choice(incremental=False)
-    if isinstance(solver, str):
-        solver = OPTIMIZERS[solver]
-    return solver.full_batch
+    return OPTIMIZERS[solver] if isinstance(solver, str) else solver
 
 
 def prepare(estimator, X, y, sample_weight, first):
@@ -271,25 +276,42 @@ def _encode_block(y, estimator, dtype, reset):
 
 def _weights(estimator, sample_weight, y, X):
     """Sample weights times the class weights, checked with dask (None when all are one)."""
+    sample_weight = _checked_weights(sample_weight, X.dtype)
+    classes = getattr(estimator, "classes_", None)
+    per_class = _per_class_weights(estimator, y, classes)
+    return _weighted(sample_weight, y, classes, per_class, X.dtype)
+
+
+def _checked_weights(sample_weight, dtype):
+    """``sample_weight`` as ``dtype``, refused unless 1-D, finite and non-negative."""
+    if sample_weight is None:
+        return None
+    if sample_weight.ndim != 1:
+        raise ValueError(f"Sample weights must be 1D array or scalar, got {sample_weight.ndim}D.")
+    sample_weight = sample_weight.astype(dtype)
+    valid = ((sample_weight >= 0) & np.isfinite(sample_weight)).all()
+    if not bool(valid.compute()):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    return sample_weight
+
+
+def _per_class_weights(estimator, y, classes):
+    """The weight of each of ``classes`` (None: no class weights), counted with dask."""
     import dask
 
-    if sample_weight is not None:
-        if sample_weight.ndim != 1:
-            raise ValueError(
-                f"Sample weights must be 1D array or scalar, got {sample_weight.ndim}D."
-            )
-        sample_weight = sample_weight.astype(X.dtype)
-        valid = ((sample_weight >= 0) & np.isfinite(sample_weight)).all()
-        if not bool(valid.compute()):
-            raise ValueError("sample_weight must be finite and non-negative.")
     class_weight = getattr(estimator, "class_weight", None)
-    if y is None or class_weight is None or not is_classifier(estimator):
+    if y is None or y.ndim != 1 or class_weight is None or not is_classifier(estimator):
+        return None
+    (counts,) = dask.compute(_bincount(y.map_blocks(_codes, classes), len(classes)))
+    return _class_weights(class_weight, classes, counts)
+
+
+def _weighted(sample_weight, y, classes, per_class, dtype):
+    """``per_class[class of y] * sample_weight`` chunk by chunk; either factor may be None."""
+    if per_class is None:
         return sample_weight
-    classes = estimator.classes_
     codes = y.map_blocks(_codes, classes, dtype=np.intp)
-    (counts,) = dask.compute(_bincount(codes, len(classes)))
-    per_class = _class_weights(class_weight, classes, counts).astype(X.dtype)
-    weights = codes.map_blocks(_lookup, per_class, dtype=X.dtype)
+    weights = codes.map_blocks(_lookup, per_class.astype(dtype), dtype=dtype)
     return weights if sample_weight is None else weights * sample_weight
 
 
@@ -413,37 +435,63 @@ def stream(estimator, X, y, sample_weight, validation_data):
     Each pass visits the chunks in an order drawn from ``random_state``
     (their own order with ``shuffle=False``), fetches one chunk at a time to
     the client, and trains on it as ``partial_fit`` does (rows shuffled by
-    the training state). Training stops after ``max_iter`` passes, or once
-    the mean loss of a pass has not improved by ``tol`` for
-    ``n_iter_no_change`` passes.
+    the training state). ``class_weight="balanced"`` is computed once, from
+    the class counts of all of ``y``; ``early_stopping`` holds out rows of
+    every chunk (:func:`held_out`). The held-out rows, or
+    ``validation_data``, are scored chunk by chunk after each pass
+    (``validation_scores_``). Training stops after ``max_iter`` passes, or
+    once the validation score with ``early_stopping`` (otherwise the mean
+    loss of a pass) has not improved by ``tol`` for ``n_iter_no_change``
+    passes.
     """
-    import dask
-
-    _refuse_for_streaming(estimator, validation_data)
     X = rows_of(estimator, X, reset=True)
     y, sample_weight = _rows_like(y, X, "y"), _rows_like(sample_weight, X, "sample_weight")
     classes = None
     if is_classifier(estimator):
         classes = np.unique(y.map_blocks(np.unique, chunks=(np.nan,)).compute())
-    n_chunks = len(X.chunks[0])
-    blocks = [_row_blocks(a, n_chunks) for a in (X, y, sample_weight)]
+    per_class = _per_class_weights(estimator, y, classes)
+    train, validation = (X, y, sample_weight), None
+    if validation_data is not None:
+        validation = _validation_set(estimator, validation_data, classes)
+    elif estimator.early_stopping:
+        train, validation = _hold_out(estimator, X, y, sample_weight, classes, per_class)
+    watch = _watcher(estimator)
+    # The chunks' steps hold nothing out and weigh the classes as all of y does.
+    settings = {"early_stopping": False}
+    if isinstance(getattr(estimator, "class_weight", None), str):
+        settings["class_weight"] = dict(zip(classes.tolist(), per_class.tolist(), strict=True))
     if not estimator.warm_start:
         estimator.__dict__.pop("network_", None)  # fit starts a new training
-    passes, best, stale = 0, np.inf, 0
+    with _settings(estimator, settings):
+        estimator.n_iter_ = _passes(estimator, train, validation, classes, watch)
+    return estimator
+
+
+def _passes(estimator, train, validation, classes, watch):
+    """Passes over the chunks of ``train`` until ``watch`` stops them; return their number."""
+    import dask
+
+    n_chunks = len(train[0].chunks[0])
+    blocks = [_row_blocks(a, n_chunks) for a in train]
+    passes = 0
     for order in chunk_orders(estimator, n_chunks):
-        losses = []
+        loss = 0.0
         for index in order:
             X_c, y_c, w_c = dask.compute(*(column[index] for column in blocks))
+            if X_c.shape[0] == 0:  # every row of the chunk is held out
+                continue
             estimator._fit(X_c, y_c, w_c, None, incremental=True, classes=classes)
-            losses.append(estimator.loss_curve_[-1] * X_c.shape[0])
+            loss += estimator.loss_ * X_c.shape[0]
+        logs = {"loss": loss / train[0].shape[0]}
+        if validation is not None:
+            logs["val_score"] = _validation_score(estimator, *validation)
+            estimator.history_.setdefault("val_score", []).append(logs["val_score"])
         passes += 1
-        loss = sum(losses) / X.shape[0]
-        stale = 0 if loss < best - estimator._tol(estimator.solver_) else stale + 1
-        best = min(best, loss)
-        if stale >= estimator.n_iter_no_change:
+        # The callback reads the parameters from its first argument's ``params``.
+        if watch.on_epoch_end(estimator.network_, passes - 1, logs):
             break
-    estimator.n_iter_ = passes
-    return estimator
+    watch.on_fit_end(estimator.network_)
+    return passes
 
 
 def chunk_orders(estimator, n_chunks):
@@ -452,24 +500,168 @@ def chunk_orders(estimator, n_chunks):
     Drawn from a generator spawned from ``random_state``'s, so that the
     training state's own random numbers are those of ``partial_fit``.
     """
-    from ._engine.base import make_rng
-
-    rng = make_rng(estimator.random_state).spawn(1)[0]
+    rng = _spawned(estimator)[0]
     for _ in range(estimator.max_iter):
         yield rng.permutation(n_chunks) if estimator.shuffle else np.arange(n_chunks)
 
 
-def _refuse_for_streaming(estimator, validation_data):
-    if estimator.early_stopping or validation_data is not None:
+def _spawned(estimator):
+    """Two generators spawned from ``random_state``'s: the chunk orders', the split's."""
+    from ._engine.base import make_rng
+
+    return make_rng(estimator.random_state).spawn(2)
+
+
+def _watcher(estimator):
+    """scikit-learn's stopping flags as an :class:`~sklearn_dl.callbacks.EarlyStopping`.
+
+    It watches the validation score with ``early_stopping`` (and puts back
+    the parameters of the best pass at the end), else the loss of a pass.
+    """
+    from .callbacks import EarlyStopping
+
+    watch = EarlyStopping(
+        monitor="val_score" if estimator.early_stopping else "loss",
+        patience=estimator.n_iter_no_change,
+        min_delta=estimator._tol(_solver(estimator)),
+        restore_best=estimator.early_stopping,
+    )
+    watch.on_fit_begin(None)  # it reads nothing from the trainer there
+    return watch
+
+
+@contextlib.contextmanager
+def _settings(estimator, settings):
+    """``estimator`` with ``settings`` for a while, then with the user's values again."""
+    saved = {name: getattr(estimator, name) for name in settings}
+    for name, value in settings.items():
+        setattr(estimator, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(estimator, name, value)
+
+
+def _validation_score(estimator, X, y, sample_weight):
+    """The score of held-out dask arrays: from sums over the chunks without ``scoring``."""
+    from ._engine.data import Data
+
+    if estimator.scoring is not None:  # the scorer's metric sees the predictions whole
+        return estimator._validation_score(Data(X, None, sample_weight, y=y))
+    if y is None:  # the autoencoder
+        return estimator.score(X)
+    return estimator.score(X, y, sample_weight=sample_weight)
+
+
+# -- the validation data of a mini-batch fit -----------------------------------------------
+
+
+def _validation_set(estimator, validation_data, classes):
+    """``validation_data`` as persisted dask arrays, weighted as the training data are."""
+    import dask
+
+    da = require_dask()
+    if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
         raise ValueError(
-            "A mini-batch fit on a dask array trains chunk by chunk and holds nothing "
-            "out: early_stopping and validation_data are not available; score held-out "
-            "data after fit, or use a full-batch solver such as 'lbfgs'."
+            "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+            f"sample_weight_val); got {type(validation_data).__name__}."
         )
-    if isinstance(getattr(estimator, "class_weight", None), str):
+    X_val, y_val, *w_val = validation_data
+    if not is_dask(X_val) and not hasattr(X_val, "to_dask_array"):
+        X_val = da.from_array(np.asarray(X_val))
+    X_val = rows_of(estimator, X_val, reset=False)
+    y_val = _rows_like(y_val, X_val, "y")
+    w_val = _checked_weights(_rows_like(w_val[0] if w_val else None, X_val, "w"), X_val.dtype)
+    # As in memory: class weights from the validation labels' own counts.
+    per_class = _per_class_weights(estimator, y_val, classes)
+    return dask.persist(X_val, y_val, _weighted(w_val, y_val, classes, per_class, X_val.dtype))
+
+
+def _hold_out(estimator, X, y, sample_weight, classes, per_class):
+    """The training rows (lazy) and the held-out rows (persisted, class-weighted)."""
+    import dask
+
+    held, n_held = held_out(estimator, X, y, classes)
+    n_kept = np.asarray(X.chunks[0]) - n_held
+    train = [_rows_where(a, ~held, n_kept) for a in (X, y, sample_weight)]
+    X_val, y_val, w_val = (_rows_where(a, held, n_held) for a in (X, y, sample_weight))
+    w_val = _weighted(w_val, y_val, classes, per_class, X.dtype)
+    return train, dask.persist(X_val, y_val, w_val)
+
+
+def held_out(estimator, X, y, classes):
+    """The rows ``early_stopping`` holds out, and how many in each chunk.
+
+    ``ceil(validation_fraction * n)`` rows, stratified by class for a
+    classifier's 1-D ``y``: each class gets its share (rounded down, then
+    one more for the largest remainders, ties drawn at random), spread over
+    the chunks as a draw without replacement from all the rows would spread
+    it (a multivariate hypergeometric draw on the chunks' counts); each
+    chunk then picks its rows of each class at random. Only the class
+    counts of each chunk reach the client. The random numbers come from a
+    generator spawned from ``random_state``'s.
+
+    Returns a boolean dask array with the row chunks of ``X``, and the
+    number of rows held out of each chunk.
+    """
+    da = require_dask()
+    n_samples = X.shape[0]
+    n_held = math.ceil(estimator.validation_fraction * n_samples)
+    if n_held < 2 or n_held >= n_samples:
         raise ValueError(
-            "class_weight='balanced' is not available to a mini-batch fit on a dask "
-            "array; compute the weights once, e.g. with "
-            "sklearn.utils.class_weight.compute_class_weight on a sample of y, and pass "
-            "them as a dict."
+            "The validation set is too small, or leaves nothing to train on: "
+            f"early_stopping holds out validation_fraction={estimator.validation_fraction} "
+            f"of the {n_samples} samples, {n_held}, and needs at least 2 and fewer than all."
         )
+    if classes is not None and y.ndim == 1:
+        groups, n_groups = y.map_blocks(_codes, classes, dtype=np.intp), len(classes)
+    else:
+        groups, n_groups = da.zeros(n_samples, chunks=(X.chunks[0],), dtype=np.intp), 1
+    sizes = ((n_groups,) * groups.numblocks[0],)
+    counts = groups.map_blocks(_bincount_block, n_groups, chunks=sizes).compute()
+    counts = counts.reshape(-1, n_groups)
+    rng = _spawned(estimator)[1]
+    shares = _shares(counts.sum(axis=0), n_held, rng)
+    table = np.column_stack(
+        [rng.multivariate_hypergeometric(counts[:, k], shares[k]) for k in range(n_groups)]
+    )
+    seeds = rng.integers(np.iinfo(np.int64).max, size=len(table))
+    held = groups.map_blocks(_pick, table, seeds, dtype=bool)
+    return held, table.sum(axis=1)
+
+
+def _bincount_block(codes, length):
+    return np.bincount(codes, minlength=length)
+
+
+def _shares(totals, n_take, rng):
+    """``n_take`` split over groups of ``totals`` rows in proportion (integers, exactly)."""
+    shares, remainders = np.divmod(n_take * totals, totals.sum())
+    largest_first = np.lexsort((rng.random(len(totals)), -remainders))
+    shares[largest_first[: n_take - shares.sum()]] += 1
+    return shares
+
+
+def _pick(groups, table, seeds, block_id=None):
+    """One chunk's held-out rows: ``table[chunk, k]`` rows of each group ``k``, at random."""
+    chunk = block_id[0]
+    rng = np.random.default_rng(seeds[chunk])
+    held = np.zeros(len(groups), dtype=bool)
+    for k, share in enumerate(table[chunk]):
+        held[rng.choice(np.flatnonzero(groups == k), share, replace=False)] = True
+    return held
+
+
+def _rows_where(a, mask, sizes):
+    """The rows of ``a`` where ``mask`` is True, chunk by chunk (``sizes`` per chunk)."""
+    if a is None:
+        return None
+    mask = mask if a.ndim == 1 else mask[:, None]
+    chunks = (tuple(int(size) for size in sizes), *a.chunks[1:])
+    meta = np.empty((0,) * a.ndim, a.dtype)
+    return a.map_blocks(_select, mask, chunks=chunks, dtype=a.dtype, meta=meta)
+
+
+def _select(a, mask):
+    return a[mask.ravel()]

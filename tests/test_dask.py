@@ -20,6 +20,7 @@ distributed = pytest.importorskip("distributed", reason=_REASON)
 wrappers = pytest.importorskip("dask_ml.wrappers", reason=_REASON)
 
 import joblib  # noqa: E402
+from sklearn.base import clone  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -368,6 +369,66 @@ def test_a_mini_batch_fit_on_a_dask_array_is_partial_fit_over_the_chunks(client,
         )
     np.testing.assert_array_equal(streamed.network_.params, loop.network_.params)
     assert streamed.n_iter_ == 3
+
+
+def early_stopping_fit(seed=12, **settings):
+    X, _, y = dataset(seed)
+    weight = np.random.default_rng(seed).uniform(0.5, 2.0, size=X.shape[0])
+    model = LogisticRegression(
+        solver="adam",
+        learning_rate_init=0.05,
+        batch_size=20,
+        early_stopping=True,
+        n_iter_no_change=2,
+        tol=0.01,
+        max_iter=40,
+        random_state=0,
+    )
+    return X, y, weight, model.set_params(**settings)
+
+
+def test_a_mini_batch_fit_on_a_dask_array_stops_early_on_rows_held_out_by_class(client):
+    from sklearn_dl._dask import held_out
+
+    X, y, _, model = early_stopping_fit()
+    X_dask, y_dask = on_dask(X, y)
+    first = model.fit(X_dask, y_dask)
+    again = clone(model).fit(X_dask, y_dask)
+
+    assert 1 < first.n_iter_ < 40
+    assert len(first.validation_scores_) == first.n_iter_
+    np.testing.assert_array_equal(again.network_.params, first.network_.params)
+    assert again.validation_scores_ == first.validation_scores_
+    held, per_chunk = held_out(model, X_dask, y_dask, first.classes_)
+    held = held.compute()
+    assert held.sum() == per_chunk.sum() == 24  # ceil(0.1 * 240)
+    assert list(per_chunk) == [held[i : i + ROWS].sum() for i in range(0, 240, ROWS)]
+    # Stratified: each class keeps its share of the held-out rows.
+    np.testing.assert_allclose(np.bincount(y[held]), 0.1 * np.bincount(y), atol=1)
+    # The best pass's parameters are put back; they score that pass's score.
+    assert first.score(X[held], y[held]) == first.best_validation_score_
+
+
+def test_balanced_class_weights_of_a_mini_batch_fit_on_a_dask_array_are_counted_once(client):
+    X, y, weight, model = early_stopping_fit(class_weight="balanced", max_iter=4)
+    X_dask, y_dask, weight_dask = on_dask(X, y, weight)
+    balanced = model.fit(X_dask, y_dask, sample_weight=weight_dask)
+    counts = np.bincount(y)
+    as_dict = dict(enumerate(len(y) / (len(counts) * counts)))
+    given = clone(model).set_params(class_weight=as_dict)
+    given.fit(X_dask, y_dask, sample_weight=weight_dask)
+
+    assert balanced.class_weight == "balanced" and balanced.early_stopping
+    np.testing.assert_array_equal(balanced.network_.params, given.network_.params)
+    assert balanced.validation_scores_ == given.validation_scores_
+
+
+def test_a_mini_batch_fit_on_a_dask_array_scores_the_validation_data_each_pass(client):
+    X, y, _, model = early_stopping_fit(early_stopping=False, max_iter=3)
+    X_dask, y_dask = on_dask(X[:180], y[:180])
+    fitted = model.fit(X_dask, y_dask, validation_data=(X[180:], y[180:]))
+    assert len(fitted.validation_scores_) == fitted.n_iter_ == 3
+    assert fitted.validation_scores_[-1] == fitted.score(X[180:], y[180:])
 
 
 # -- faults ----------------------------------------------------------------------------
