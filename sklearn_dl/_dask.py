@@ -343,14 +343,18 @@ def _class_weights(class_weight, classes, counts):
 def chunkwise(method):
     """Let ``method(X, ...)`` take a dask array: a dask array back, computed chunk by chunk.
 
-    Anything else goes to ``method`` as it is.
+    A method that returns a tuple (``kneighbors``' distances and indices)
+    gives a tuple of dask arrays, each chunk of ``X`` searched once. Anything
+    else goes to ``method`` as it is.
     """
 
     @functools.wraps(method)
-    def wrapper(self, X, *args, **kwargs):
+    def wrapper(self, *args, **kwargs):
+        X = args[0] if args else kwargs.get("X")
         if not is_dask(X):
-            return method(self, X, *args, **kwargs)
-        return _map_rows(method, self, X, args, kwargs)
+            return method(self, *args, **kwargs)
+        kwargs = {name: value for name, value in kwargs.items() if name != "X"}
+        return _map_rows(method, self, X, args[1:], kwargs)
 
     return wrapper
 
@@ -363,11 +367,31 @@ def _map_rows(method, estimator, X, args, kwargs):
     # gives the dtype and the columns of the result.
     call = functools.partial(_call_quietly, method, estimator, args, kwargs)
     sample = call(np.zeros((1, X.shape[1]), X.dtype))
+    if isinstance(sample, tuple):
+        return _map_rows_to_many(call, X, sample)
     meta = np.empty((0,) * sample.ndim, sample.dtype)
     if sample.ndim == 1:
         return X.map_blocks(call, drop_axis=1, dtype=sample.dtype, meta=meta)
     chunks = (X.chunks[0], *((size,) for size in sample.shape[1:]))
     return X.map_blocks(call, chunks=chunks, dtype=sample.dtype, meta=meta)
+
+
+def _map_rows_to_many(call, X, samples):
+    """A dask array for each of the arrays ``call`` returns, from one task per chunk of ``X``."""
+    import dask
+
+    da = require_dask()
+    sizes = X.chunks[0]
+    answers = [dask.delayed(call, pure=False)(block) for block in _row_blocks(X, len(sizes))]
+    outputs = []
+    for i, sample in enumerate(samples):
+        meta = np.empty((0,) * sample.ndim, sample.dtype)
+        pieces = [
+            da.from_delayed(answer[i], (rows, *sample.shape[1:]), dtype=sample.dtype, meta=meta)
+            for answer, rows in zip(answers, sizes, strict=True)
+        ]
+        outputs.append(da.concatenate(pieces))
+    return tuple(outputs)
 
 
 def _call_quietly(method, estimator, args, kwargs, X):

@@ -328,6 +328,17 @@ def test_nearest_neighbours_search_a_dask_array_chunk_by_chunk(client, make):
     for got, want in zip(outputs(model, queries), outputs(model, X[150:]), strict=True):
         assert isinstance(got, da.Array)
         np.testing.assert_array_equal(got.compute(), want)
+    distances, indices = model.kneighbors(queries, n_neighbors=3)
+    want_distances, want_indices = model.kneighbors(X[150:], n_neighbors=3)
+    for got, want in [(distances, want_distances), (indices, want_indices)]:
+        assert isinstance(got, da.Array) and got.chunks == ((ROWS, 30), (3,))
+        np.testing.assert_array_equal(got.compute(), want)
+    only = model.kneighbors(X=queries, return_distance=False)
+    np.testing.assert_array_equal(only.compute(), model.kneighbors(X[150:])[1])
+    graph = model.kneighbors_graph(queries, mode="distance")
+    np.testing.assert_array_equal(
+        graph.toarray(), model.kneighbors_graph(X[150:], mode="distance").toarray()
+    )
 
 
 def test_the_client_never_holds_X(client):
