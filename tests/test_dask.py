@@ -29,7 +29,12 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn_dl.callbacks import Callback  # noqa: E402
 from sklearn_dl.linear_model import LinearRegression, LogisticRegression  # noqa: E402
 from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor  # noqa: E402
-from sklearn_dl.neural_network import Autoencoder, MLPClassifier, MLPRegressor  # noqa: E402
+from sklearn_dl.neural_network import (  # noqa: E402
+    Autoencoder,
+    MLPClassifier,
+    MLPRegressor,
+    VariationalAutoencoder,
+)
 from sklearn_dl.streaming import partial_fit_blocks  # noqa: E402
 
 
@@ -339,6 +344,16 @@ def test_nearest_neighbours_search_a_dask_array_chunk_by_chunk(client, make):
     np.testing.assert_array_equal(
         graph.toarray(), model.kneighbors_graph(X[150:], mode="distance").toarray()
     )
+
+
+def test_a_variational_autoencoder_scores_a_dask_array_chunk_by_chunk(client):
+    X, _, _ = dataset(13)
+    model = quietly(VariationalAutoencoder(n_components=2, max_iter=5, random_state=0).fit, X)
+    (X_dask,) = on_dask(X)
+    elbo = model.score_samples(X_dask)
+    assert isinstance(elbo, da.Array) and elbo.chunks == ((ROWS,) * 4,)
+    np.testing.assert_array_equal(elbo.compute(), model.score_samples(X))
+    np.testing.assert_allclose(model.score(X_dask), model.score(X), rtol=1e-12)
 
 
 def test_the_client_never_holds_X(client):
