@@ -23,6 +23,7 @@ import math
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import is_classifier, is_regressor
 
 from ._engine.chunked import is_dask
@@ -177,7 +178,7 @@ def prepare(estimator, X, y, sample_weight, first):
 
 def rows_of(estimator, X, reset):
     """``X`` as :func:`as_rows` gives it, checked for fitting: width and finite values."""
-    da = require_dask()
+    require_dask()
     _check_names(estimator, X, reset)
     X = as_rows(X)
     n_features = getattr(estimator, "n_features_in_", None)
@@ -188,9 +189,15 @@ def rows_of(estimator, X, reset):
             f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
             f"{n_features} features as input."
         )
-    if not bool(da.isfinite(X).all().compute()):
+    finite = X.map_blocks(_finite, drop_axis=1, chunks=((1,) * X.numblocks[0],), dtype=bool)
+    if not bool(finite.all().compute()):
         raise ValueError("Input X contains NaN or infinity.")
     return X
+
+
+def _finite(X):
+    """Whether every value of a chunk is finite, as a 1-element array (sparse chunks too)."""
+    return np.array([np.isfinite(X.data if sp.issparse(X) else X).all()])
 
 
 def _check_names(estimator, X, reset):
@@ -230,12 +237,22 @@ def _rows_like(a, X, name):
 
 def _encode_inputs(estimator, X, first):
     """The autoencoder's targets, ``X`` itself; its output choice from the range of ``X``."""
-    import dask
-
-    low, high = dask.compute(X.min(), X.max())
+    ranges = X.map_blocks(_range, chunks=((1,) * X.numblocks[0], (2,)), dtype=X.dtype).compute()
+    low, high = ranges[:, 0].min(), ranges[:, 1].max()
     # The encoding decides from the smallest and largest value only.
     estimator._encode_targets(np.array([[low], [high]]), X.dtype, reset=first)
+    if sp.issparse(X._meta):  # dense targets, as in memory
+        return X.map_blocks(_dense, dtype=X.dtype, meta=np.empty((0, 0), X.dtype))
     return X
+
+
+def _dense(X):
+    return X.toarray()
+
+
+def _range(X):
+    """A chunk's smallest and largest value, as a (1, 2) array (a sparse chunk's zeros count)."""
+    return np.array([[X.min(), X.max()]])
 
 
 def _encode_labels(estimator, y, dtype, first):

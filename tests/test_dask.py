@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 _REASON = "the 'dask' extra is not installed (pip install 'sklearn_dl[dask]')"
 da = pytest.importorskip("dask.array", reason=_REASON)
@@ -279,6 +280,32 @@ def test_a_full_batch_fit_on_a_dask_array_is_the_fit_in_memory(client, name):
     assert there.n_iter_ == here.n_iter_
     (X_dask,) = on_dask(X)
     for got, want in zip(outputs(there, X_dask), outputs(here, X), strict=True):
+        assert isinstance(got, da.Array)
+        np.testing.assert_allclose(got.compute(), want, rtol=1e-7, atol=1e-9)
+
+
+def sparse_chunks(X):
+    """``X`` with most entries zero, as a CSR matrix and as a dask array of CSR chunks."""
+    X = np.where(np.random.default_rng(14).random(X.shape) < 0.6, 0.0, X)
+    (X_dask,) = on_dask(X)
+    meta = sp.csr_matrix((0, 0), dtype=X.dtype)
+    return sp.csr_matrix(X), X_dask.map_blocks(sp.csr_matrix, dtype=X.dtype, meta=meta)
+
+
+@pytest.mark.parametrize("name", ["LogisticRegression-5", "Autoencoder"])
+def test_a_dask_array_of_sparse_chunks_fits_as_the_sparse_matrix_in_memory(client, name):
+    make, kind = FULL_BATCH[name]
+    X, y, weight = training_data(kind)
+    X_sparse, X_dask = sparse_chunks(X)
+    y_dask, weight_dask = on_dask(y, weight)
+    here = fit(make().set_params(max_iter=10), X_sparse, y, weight)
+    there = fit(make().set_params(max_iter=10), X_dask, y_dask, weight_dask)
+
+    scale = np.abs(here.network_.params).max()
+    np.testing.assert_allclose(
+        there.network_.params, here.network_.params, rtol=1e-8, atol=1e-8 * scale
+    )
+    for got, want in zip(outputs(there, X_dask), outputs(here, X_sparse), strict=True):
         assert isinstance(got, da.Array)
         np.testing.assert_allclose(got.compute(), want, rtol=1e-7, atol=1e-9)
 
