@@ -11,7 +11,9 @@ is passed in, so that fitting NumPy data never loads it.
   the weights once; the objective is then evaluated chunk by chunk where the
   chunks live (``_engine/chunked.py``);
 - a mini-batch solver: :func:`stream` passes over the chunks, in an order
-  drawn from ``random_state``, with one ``partial_fit`` step per chunk.
+  drawn from ``random_state``, with one ``partial_fit`` step per chunk; the
+  rows ``early_stopping`` holds out are chosen chunk by chunk
+  (:func:`held_out`) and scored where they live.
 
 Prediction methods decorated with :func:`chunkwise` return dask arrays,
 computed chunk by chunk when asked for.
@@ -482,8 +484,8 @@ def stream(estimator, X, y, sample_weight, validation_data):
     ``validation_data``, are scored chunk by chunk after each pass
     (``validation_scores_``). Training stops after ``max_iter`` passes, or
     once the validation score with ``early_stopping`` (otherwise the mean
-    loss of a pass) has not improved by ``tol`` for ``n_iter_no_change``
-    passes.
+    loss of a pass) has not improved by ``tol`` for more than
+    ``n_iter_no_change`` passes, as in memory.
     """
     X = rows_of(estimator, X, reset=True)
     y, sample_weight = _rows_like(y, X, "y"), _rows_like(sample_weight, X, "sample_weight")
@@ -503,7 +505,7 @@ def stream(estimator, X, y, sample_weight, validation_data):
         settings["class_weight"] = dict(zip(classes.tolist(), per_class.tolist(), strict=True))
     if not estimator.warm_start:
         estimator.__dict__.pop("network_", None)  # fit starts a new training
-    with _settings(estimator, settings):
+    with _temporarily(estimator, settings):
         estimator.n_iter_ = _passes(estimator, train, validation, classes, watch)
     return estimator
 
@@ -557,13 +559,14 @@ def _watcher(estimator):
     """scikit-learn's stopping flags as an :class:`~sklearn_dl.callbacks.EarlyStopping`.
 
     It watches the validation score with ``early_stopping`` (and puts back
-    the parameters of the best pass at the end), else the loss of a pass.
+    the parameters of the best pass at the end), else the loss of a pass,
+    with the patience a mini-batch ``fit`` in memory has.
     """
     from .callbacks import EarlyStopping
 
     watch = EarlyStopping(
         monitor="val_score" if estimator.early_stopping else "loss",
-        patience=estimator.n_iter_no_change,
+        patience=estimator.n_iter_no_change + 1,
         min_delta=estimator._tol(_solver(estimator)),
         restore_best=estimator.early_stopping,
     )
@@ -572,7 +575,7 @@ def _watcher(estimator):
 
 
 @contextlib.contextmanager
-def _settings(estimator, settings):
+def _temporarily(estimator, settings):
     """``estimator`` with ``settings`` for a while, then with the user's values again."""
     saved = {name: getattr(estimator, name) for name in settings}
     for name, value in settings.items():
@@ -660,15 +663,15 @@ def held_out(estimator, X, y, classes):
     else:
         groups, n_groups = da.zeros(n_samples, chunks=(X.chunks[0],), dtype=np.intp), 1
     sizes = ((n_groups,) * groups.numblocks[0],)
-    counts = groups.map_blocks(_bincount_block, n_groups, chunks=sizes).compute()
-    counts = counts.reshape(-1, n_groups)
+    counts = groups.map_blocks(_bincount_block, n_groups, chunks=sizes, meta=groups._meta)
+    counts = counts.compute().reshape(-1, n_groups)
     rng = _spawned(estimator)[1]
     shares = _shares(counts.sum(axis=0), n_held, rng)
     table = np.column_stack(
         [rng.multivariate_hypergeometric(counts[:, k], shares[k]) for k in range(n_groups)]
     )
     seeds = rng.integers(np.iinfo(np.int64).max, size=len(table))
-    held = groups.map_blocks(_pick, table, seeds, dtype=bool)
+    held = groups.map_blocks(_pick, table, seeds, dtype=bool, meta=np.empty(0, bool))
     return held, table.sum(axis=1)
 
 
@@ -700,8 +703,7 @@ def _rows_where(a, mask, sizes):
         return None
     mask = mask if a.ndim == 1 else mask[:, None]
     chunks = (tuple(int(size) for size in sizes), *a.chunks[1:])
-    meta = np.empty((0,) * a.ndim, a.dtype)
-    return a.map_blocks(_select, mask, chunks=chunks, dtype=a.dtype, meta=meta)
+    return a.map_blocks(_select, mask, chunks=chunks, dtype=a.dtype, meta=a._meta)
 
 
 def _select(a, mask):
