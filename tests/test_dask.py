@@ -441,7 +441,7 @@ def early_stopping_fit(seed=12, **settings):
 
 
 def test_a_mini_batch_fit_on_a_dask_array_stops_early_on_rows_held_out_by_class(client):
-    from sklearn_dl._dask import held_out
+    from sklearn_dl._dask import chunk_orders, held_out
 
     X, y, _, model = early_stopping_fit()
     X_dask, y_dask = on_dask(X, y)
@@ -460,6 +460,14 @@ def test_a_mini_batch_fit_on_a_dask_array_stops_early_on_rows_held_out_by_class(
     np.testing.assert_allclose(np.bincount(y[held]), 0.1 * np.bincount(y), atol=1)
     # The best pass's parameters are put back; they score that pass's score.
     assert first.score(X[held], y[held]) == first.best_validation_score_
+
+    # One pass trains partial_fit steps on the rows of each chunk not held out.
+    one_pass = clone(model).set_params(max_iter=1).fit(X_dask, y_dask)
+    loop = clone(model).set_params(early_stopping=False)
+    for i in next(chunk_orders(one_pass, 4)):
+        kept = np.arange(i * ROWS, (i + 1) * ROWS)[~held[i * ROWS : (i + 1) * ROWS]]
+        loop.partial_fit(X[kept], y[kept], classes=[0, 1, 2])
+    np.testing.assert_array_equal(one_pass.network_.params, loop.network_.params)
 
 
 def test_balanced_class_weights_of_a_mini_batch_fit_on_a_dask_array_are_counted_once(client):
