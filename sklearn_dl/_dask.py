@@ -605,7 +605,6 @@ def _validation_set(estimator, validation_data, classes):
     """``validation_data`` as persisted dask arrays, weighted as the training data are."""
     import dask
 
-    da = require_dask()
     if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
         raise ValueError(
             "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
@@ -613,13 +612,21 @@ def _validation_set(estimator, validation_data, classes):
         )
     X_val, y_val, *w_val = validation_data
     if not is_dask(X_val) and not hasattr(X_val, "to_dask_array"):
-        X_val = da.from_array(np.asarray(X_val))
+        X_val = _one_chunk(X_val)
     X_val = rows_of(estimator, X_val, reset=False)
     y_val = _rows_like(y_val, X_val, "y")
     w_val = _checked_weights(_rows_like(w_val[0] if w_val else None, X_val, "w"), X_val.dtype)
     # As in memory: class weights from the validation labels' own counts.
     per_class = _per_class_weights(estimator, y_val, classes)
     return dask.persist(X_val, y_val, _weighted(w_val, y_val, classes, per_class, X_val.dtype))
+
+
+def _one_chunk(X):
+    """``X`` in memory (dense, or sparse as CSR) as a dask array of one chunk."""
+    da = require_dask()
+    if sp.issparse(X):
+        return da.from_array(X.tocsr(), chunks=X.shape, asarray=False)
+    return da.from_array(np.asarray(X))
 
 
 def _hold_out(estimator, X, y, sample_weight, classes, per_class):

@@ -490,6 +490,8 @@ def test_a_mini_batch_fit_on_a_dask_array_scores_the_validation_data_each_pass(c
     fitted = model.fit(X_dask, y_dask, validation_data=(X[180:], y[180:]))
     assert len(fitted.validation_scores_) == fitted.n_iter_ == 3
     assert fitted.validation_scores_[-1] == fitted.score(X[180:], y[180:])
+    sparse = clone(model).fit(X_dask, y_dask, validation_data=(sp.csr_matrix(X[180:]), y[180:]))
+    assert sparse.validation_scores_ == fitted.validation_scores_
 
 
 # -- faults ----------------------------------------------------------------------------
