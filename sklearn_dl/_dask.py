@@ -493,7 +493,7 @@ def stream(estimator, X, y, sample_weight, validation_data):
     if is_classifier(estimator):
         classes = np.unique(y.map_blocks(np.unique, chunks=(np.nan,)).compute())
     per_class = _per_class_weights(estimator, y, classes)
-    train, validation = (X, y, sample_weight), None
+    train, validation = (X, y, sample_weight, None), None
     if validation_data is not None:
         validation = _validation_set(estimator, validation_data, classes)
     elif estimator.early_stopping:
@@ -511,21 +511,27 @@ def stream(estimator, X, y, sample_weight, validation_data):
 
 
 def _passes(estimator, train, validation, classes, watch):
-    """Passes over the chunks of ``train`` until ``watch`` stops them; return their number."""
+    """Passes over the chunks of ``train`` until ``watch`` stops them; return their number.
+
+    ``train`` is ``X, y, sample_weight`` and the rows to train on (None: all).
+    """
     import dask
 
     n_chunks = len(train[0].chunks[0])
     blocks = [_row_blocks(a, n_chunks) for a in train]
     passes = 0
     for order in chunk_orders(estimator, n_chunks):
-        loss = 0.0
+        loss, rows = 0.0, 0
         for index in order:
-            X_c, y_c, w_c = dask.compute(*(column[index] for column in blocks))
+            X_c, y_c, w_c, kept = dask.compute(*(column[index] for column in blocks))
+            if kept is not None:  # chosen here: the chunk comes over once, as it is
+                X_c, y_c, w_c = (None if a is None else a[kept] for a in (X_c, y_c, w_c))
             if X_c.shape[0] == 0:  # every row of the chunk is held out
                 continue
             estimator._fit(X_c, y_c, w_c, None, incremental=True, classes=classes)
             loss += estimator.loss_ * X_c.shape[0]
-        logs = {"loss": loss / train[0].shape[0]}
+            rows += X_c.shape[0]
+        logs = {"loss": loss / rows}
         if validation is not None:
             logs["val_score"] = _validation_score(estimator, *validation)
             estimator.history_.setdefault("val_score", []).append(logs["val_score"])
@@ -630,15 +636,18 @@ def _one_chunk(X):
 
 
 def _hold_out(estimator, X, y, sample_weight, classes, per_class):
-    """The training rows (lazy) and the held-out rows (persisted, class-weighted)."""
+    """The training data and which rows of it to train on; the held-out rows, weighted.
+
+    The held-out rows are persisted on the workers, and so is the mask of
+    the training rows (a byte a row), so that it is not drawn again each pass.
+    """
     import dask
 
     held, n_held = held_out(estimator, X, y, classes)
-    n_kept = np.asarray(X.chunks[0]) - n_held
-    train = [_rows_where(a, ~held, n_kept) for a in (X, y, sample_weight)]
     X_val, y_val, w_val = (_rows_where(a, held, n_held) for a in (X, y, sample_weight))
     w_val = _weighted(w_val, y_val, classes, per_class, X.dtype)
-    return train, dask.persist(X_val, y_val, w_val)
+    kept, *validation = dask.persist(~held, X_val, y_val, w_val)
+    return (X, y, sample_weight, kept), validation
 
 
 def held_out(estimator, X, y, classes):
