@@ -11,16 +11,21 @@ is passed in, so that fitting NumPy data never loads it.
   the weights once; the objective is then evaluated chunk by chunk where the
   chunks live (``_engine/chunked.py``);
 - a mini-batch solver: :func:`stream` passes over the chunks, in an order
-  drawn from ``random_state``, with one ``partial_fit`` step per chunk.
+  drawn from ``random_state``, with one ``partial_fit`` step per chunk; the
+  rows ``early_stopping`` holds out are chosen chunk by chunk
+  (:func:`held_out`) and scored where they live.
 
 Prediction methods decorated with :func:`chunkwise` return dask arrays,
 computed chunk by chunk when asked for.
 """
 
+import contextlib
 import functools
+import math
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import is_classifier, is_regressor
 
 from ._engine.chunked import is_dask
@@ -140,12 +145,15 @@ def _row_blocks(a, n_chunks):
 
 def full_batch(estimator):
     """Whether ``fit`` trains ``estimator`` with a full-batch solver."""
+    return _solver(estimator).full_batch
+
+
+def _solver(estimator):
+    """The optimizer (a class, or the user's object) ``fit`` trains ``estimator`` with."""
     from .optimizers import OPTIMIZERS
 
     solver = estimator._solver_choice(incremental=False)
-    if isinstance(solver, str):
-        solver = OPTIMIZERS[solver]
-    return solver.full_batch
+    return OPTIMIZERS[solver] if isinstance(solver, str) else solver
 
 
 def prepare(estimator, X, y, sample_weight, first):
@@ -172,7 +180,7 @@ def prepare(estimator, X, y, sample_weight, first):
 
 def rows_of(estimator, X, reset):
     """``X`` as :func:`as_rows` gives it, checked for fitting: width and finite values."""
-    da = require_dask()
+    require_dask()
     _check_names(estimator, X, reset)
     X = as_rows(X)
     n_features = getattr(estimator, "n_features_in_", None)
@@ -183,9 +191,15 @@ def rows_of(estimator, X, reset):
             f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
             f"{n_features} features as input."
         )
-    if not bool(da.isfinite(X).all().compute()):
+    finite = X.map_blocks(_finite, drop_axis=1, chunks=((1,) * X.numblocks[0],), dtype=bool)
+    if not bool(finite.all().compute()):
         raise ValueError("Input X contains NaN or infinity.")
     return X
+
+
+def _finite(X):
+    """Whether every value of a chunk is finite, as a 1-element array (sparse chunks too)."""
+    return np.array([np.isfinite(X.data if sp.issparse(X) else X).all()])
 
 
 def _check_names(estimator, X, reset):
@@ -225,12 +239,22 @@ def _rows_like(a, X, name):
 
 def _encode_inputs(estimator, X, first):
     """The autoencoder's targets, ``X`` itself; its output choice from the range of ``X``."""
-    import dask
-
-    low, high = dask.compute(X.min(), X.max())
+    ranges = X.map_blocks(_range, chunks=((1,) * X.numblocks[0], (2,)), dtype=X.dtype).compute()
+    low, high = ranges[:, 0].min(), ranges[:, 1].max()
     # The encoding decides from the smallest and largest value only.
     estimator._encode_targets(np.array([[low], [high]]), X.dtype, reset=first)
+    if sp.issparse(X._meta):  # dense targets, as in memory
+        return X.map_blocks(_dense, dtype=X.dtype, meta=np.empty((0, 0), X.dtype))
     return X
+
+
+def _dense(X):
+    return X.toarray()
+
+
+def _range(X):
+    """A chunk's smallest and largest value, as a (1, 2) array (a sparse chunk's zeros count)."""
+    return np.array([[X.min(), X.max()]])
 
 
 def _encode_labels(estimator, y, dtype, first):
@@ -271,25 +295,42 @@ def _encode_block(y, estimator, dtype, reset):
 
 def _weights(estimator, sample_weight, y, X):
     """Sample weights times the class weights, checked with dask (None when all are one)."""
+    sample_weight = _checked_weights(sample_weight, X.dtype)
+    classes = getattr(estimator, "classes_", None)
+    per_class = _per_class_weights(estimator, y, classes)
+    return _weighted(sample_weight, y, classes, per_class, X.dtype)
+
+
+def _checked_weights(sample_weight, dtype):
+    """``sample_weight`` as ``dtype``, refused unless 1-D, finite and non-negative."""
+    if sample_weight is None:
+        return None
+    if sample_weight.ndim != 1:
+        raise ValueError(f"Sample weights must be 1D array or scalar, got {sample_weight.ndim}D.")
+    sample_weight = sample_weight.astype(dtype)
+    valid = ((sample_weight >= 0) & np.isfinite(sample_weight)).all()
+    if not bool(valid.compute()):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    return sample_weight
+
+
+def _per_class_weights(estimator, y, classes):
+    """The weight of each of ``classes`` (None: no class weights), counted with dask."""
     import dask
 
-    if sample_weight is not None:
-        if sample_weight.ndim != 1:
-            raise ValueError(
-                f"Sample weights must be 1D array or scalar, got {sample_weight.ndim}D."
-            )
-        sample_weight = sample_weight.astype(X.dtype)
-        valid = ((sample_weight >= 0) & np.isfinite(sample_weight)).all()
-        if not bool(valid.compute()):
-            raise ValueError("sample_weight must be finite and non-negative.")
     class_weight = getattr(estimator, "class_weight", None)
-    if y is None or class_weight is None or not is_classifier(estimator):
+    if y is None or y.ndim != 1 or class_weight is None or not is_classifier(estimator):
+        return None
+    (counts,) = dask.compute(_bincount(y.map_blocks(_codes, classes), len(classes)))
+    return _class_weights(class_weight, classes, counts)
+
+
+def _weighted(sample_weight, y, classes, per_class, dtype):
+    """``per_class[class of y] * sample_weight`` chunk by chunk; either factor may be None."""
+    if per_class is None:
         return sample_weight
-    classes = estimator.classes_
     codes = y.map_blocks(_codes, classes, dtype=np.intp)
-    (counts,) = dask.compute(_bincount(codes, len(classes)))
-    per_class = _class_weights(class_weight, classes, counts).astype(X.dtype)
-    weights = codes.map_blocks(_lookup, per_class, dtype=X.dtype)
+    weights = codes.map_blocks(_lookup, per_class.astype(dtype), dtype=dtype)
     return weights if sample_weight is None else weights * sample_weight
 
 
@@ -321,14 +362,18 @@ def _class_weights(class_weight, classes, counts):
 def chunkwise(method):
     """Let ``method(X, ...)`` take a dask array: a dask array back, computed chunk by chunk.
 
-    Anything else goes to ``method`` as it is.
+    A method that returns a tuple (``kneighbors``' distances and indices)
+    gives a tuple of dask arrays, each chunk of ``X`` searched once. Anything
+    else goes to ``method`` as it is.
     """
 
     @functools.wraps(method)
-    def wrapper(self, X, *args, **kwargs):
+    def wrapper(self, *args, **kwargs):
+        X = args[0] if args else kwargs.get("X")
         if not is_dask(X):
-            return method(self, X, *args, **kwargs)
-        return _map_rows(method, self, X, args, kwargs)
+            return method(self, *args, **kwargs)
+        kwargs = {name: value for name, value in kwargs.items() if name != "X"}
+        return _map_rows(method, self, X, args[1:], kwargs)
 
     return wrapper
 
@@ -341,11 +386,31 @@ def _map_rows(method, estimator, X, args, kwargs):
     # gives the dtype and the columns of the result.
     call = functools.partial(_call_quietly, method, estimator, args, kwargs)
     sample = call(np.zeros((1, X.shape[1]), X.dtype))
+    if isinstance(sample, tuple):
+        return _map_rows_to_many(call, X, sample)
     meta = np.empty((0,) * sample.ndim, sample.dtype)
     if sample.ndim == 1:
         return X.map_blocks(call, drop_axis=1, dtype=sample.dtype, meta=meta)
     chunks = (X.chunks[0], *((size,) for size in sample.shape[1:]))
     return X.map_blocks(call, chunks=chunks, dtype=sample.dtype, meta=meta)
+
+
+def _map_rows_to_many(call, X, samples):
+    """A dask array for each of the arrays ``call`` returns, from one task per chunk of ``X``."""
+    import dask
+
+    da = require_dask()
+    sizes = X.chunks[0]
+    answers = [dask.delayed(call, pure=False)(block) for block in _row_blocks(X, len(sizes))]
+    outputs = []
+    for i, sample in enumerate(samples):
+        meta = np.empty((0,) * sample.ndim, sample.dtype)
+        pieces = [
+            da.from_delayed(answer[i], (rows, *sample.shape[1:]), dtype=sample.dtype, meta=meta)
+            for answer, rows in zip(answers, sizes, strict=True)
+        ]
+        outputs.append(da.concatenate(pieces))
+    return tuple(outputs)
 
 
 def _call_quietly(method, estimator, args, kwargs, X):
@@ -413,37 +478,69 @@ def stream(estimator, X, y, sample_weight, validation_data):
     Each pass visits the chunks in an order drawn from ``random_state``
     (their own order with ``shuffle=False``), fetches one chunk at a time to
     the client, and trains on it as ``partial_fit`` does (rows shuffled by
-    the training state). Training stops after ``max_iter`` passes, or once
-    the mean loss of a pass has not improved by ``tol`` for
-    ``n_iter_no_change`` passes.
+    the training state). ``class_weight="balanced"`` is computed once, from
+    the class counts of all of ``y``; ``early_stopping`` holds out rows of
+    every chunk (:func:`held_out`). The held-out rows, or
+    ``validation_data``, are scored chunk by chunk after each pass
+    (``validation_scores_``). Training stops after ``max_iter`` passes, or
+    once the validation score with ``early_stopping`` (otherwise the mean
+    loss of a pass) has not improved by ``tol`` for more than
+    ``n_iter_no_change`` passes, as in memory.
     """
-    import dask
-
-    _refuse_for_streaming(estimator, validation_data)
     X = rows_of(estimator, X, reset=True)
     y, sample_weight = _rows_like(y, X, "y"), _rows_like(sample_weight, X, "sample_weight")
     classes = None
     if is_classifier(estimator):
         classes = np.unique(y.map_blocks(np.unique, chunks=(np.nan,)).compute())
-    n_chunks = len(X.chunks[0])
-    blocks = [_row_blocks(a, n_chunks) for a in (X, y, sample_weight)]
+    per_class = _per_class_weights(estimator, y, classes)
+    train, validation = (X, y, sample_weight, None), None
+    if validation_data is not None:
+        validation = _validation_set(estimator, validation_data, classes)
+    elif estimator.early_stopping:
+        train, validation = _hold_out(estimator, X, y, sample_weight, classes, per_class)
+    watch = _watcher(estimator)
+    # The chunks' steps hold nothing out and weigh the classes as all of y does.
+    settings = {"early_stopping": False}
+    if isinstance(getattr(estimator, "class_weight", None), str):
+        settings["class_weight"] = dict(zip(classes.tolist(), per_class.tolist(), strict=True))
     if not estimator.warm_start:
         estimator.__dict__.pop("network_", None)  # fit starts a new training
-    passes, best, stale = 0, np.inf, 0
-    for order in chunk_orders(estimator, n_chunks):
-        losses = []
-        for index in order:
-            X_c, y_c, w_c = dask.compute(*(column[index] for column in blocks))
-            estimator._fit(X_c, y_c, w_c, None, incremental=True, classes=classes)
-            losses.append(estimator.loss_curve_[-1] * X_c.shape[0])
-        passes += 1
-        loss = sum(losses) / X.shape[0]
-        stale = 0 if loss < best - estimator._tol(estimator.solver_) else stale + 1
-        best = min(best, loss)
-        if stale >= estimator.n_iter_no_change:
-            break
-    estimator.n_iter_ = passes
+    with _temporarily(estimator, settings):
+        estimator.n_iter_ = _passes(estimator, train, validation, classes, watch)
     return estimator
+
+
+def _passes(estimator, train, validation, classes, watch):
+    """Passes over the chunks of ``train`` until ``watch`` stops them; return their number.
+
+    ``train`` is ``X, y, sample_weight`` and the rows to train on (None: all).
+    """
+    import dask
+
+    n_chunks = len(train[0].chunks[0])
+    blocks = [_row_blocks(a, n_chunks) for a in train]
+    passes = 0
+    for order in chunk_orders(estimator, n_chunks):
+        loss, rows = 0.0, 0
+        for index in order:
+            X_c, y_c, w_c, kept = dask.compute(*(column[index] for column in blocks))
+            if kept is not None:  # chosen here: the chunk comes over once, as it is
+                X_c, y_c, w_c = (None if a is None else a[kept] for a in (X_c, y_c, w_c))
+            if X_c.shape[0] == 0:  # every row of the chunk is held out
+                continue
+            estimator._fit(X_c, y_c, w_c, None, incremental=True, classes=classes)
+            loss += estimator.loss_ * X_c.shape[0]
+            rows += X_c.shape[0]
+        logs = {"loss": loss / rows}
+        if validation is not None:
+            logs["val_score"] = _validation_score(estimator, *validation)
+            estimator.history_.setdefault("val_score", []).append(logs["val_score"])
+        passes += 1
+        # The callback reads the parameters from its first argument's ``params``.
+        if watch.on_epoch_end(estimator.network_, passes - 1, logs):
+            break
+    watch.on_fit_end(estimator.network_)
+    return passes
 
 
 def chunk_orders(estimator, n_chunks):
@@ -452,24 +549,178 @@ def chunk_orders(estimator, n_chunks):
     Drawn from a generator spawned from ``random_state``'s, so that the
     training state's own random numbers are those of ``partial_fit``.
     """
-    from ._engine.base import make_rng
-
-    rng = make_rng(estimator.random_state).spawn(1)[0]
+    rng = _spawned(estimator)[0]
     for _ in range(estimator.max_iter):
         yield rng.permutation(n_chunks) if estimator.shuffle else np.arange(n_chunks)
 
 
-def _refuse_for_streaming(estimator, validation_data):
-    if estimator.early_stopping or validation_data is not None:
+def _spawned(estimator):
+    """Two generators spawned from ``random_state``'s: the chunk orders', the split's."""
+    from ._engine.base import make_rng
+
+    return make_rng(estimator.random_state).spawn(2)
+
+
+def _watcher(estimator):
+    """scikit-learn's stopping flags as an :class:`~sklearn_dl.callbacks.EarlyStopping`.
+
+    It watches the validation score with ``early_stopping`` (and puts back
+    the parameters of the best pass at the end), else the loss of a pass,
+    with the patience a mini-batch ``fit`` in memory has.
+    """
+    from .callbacks import EarlyStopping
+
+    watch = EarlyStopping(
+        monitor="val_score" if estimator.early_stopping else "loss",
+        patience=estimator.n_iter_no_change + 1,
+        min_delta=estimator._tol(_solver(estimator)),
+        restore_best=estimator.early_stopping,
+    )
+    watch.on_fit_begin(None)  # it reads nothing from the trainer there
+    return watch
+
+
+@contextlib.contextmanager
+def _temporarily(estimator, settings):
+    """``estimator`` with ``settings`` for a while, then with the user's values again."""
+    saved = {name: getattr(estimator, name) for name in settings}
+    for name, value in settings.items():
+        setattr(estimator, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(estimator, name, value)
+
+
+def _validation_score(estimator, X, y, sample_weight):
+    """The score of held-out dask arrays: from sums over the chunks without ``scoring``."""
+    from ._engine.data import Data
+
+    if estimator.scoring is not None:  # the scorer's metric sees the predictions whole
+        return estimator._validation_score(Data(X, None, sample_weight, y=y))
+    if y is None:  # the autoencoder
+        return estimator.score(X)
+    return estimator.score(X, y, sample_weight=sample_weight)
+
+
+# -- the validation data of a mini-batch fit -----------------------------------------------
+
+
+def _validation_set(estimator, validation_data, classes):
+    """``validation_data`` as persisted dask arrays, weighted as the training data are."""
+    import dask
+
+    if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
         raise ValueError(
-            "A mini-batch fit on a dask array trains chunk by chunk and holds nothing "
-            "out: early_stopping and validation_data are not available; score held-out "
-            "data after fit, or use a full-batch solver such as 'lbfgs'."
+            "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+            f"sample_weight_val); got {type(validation_data).__name__}."
         )
-    if isinstance(getattr(estimator, "class_weight", None), str):
+    X_val, y_val, *w_val = validation_data
+    if not is_dask(X_val) and not hasattr(X_val, "to_dask_array"):
+        X_val = _one_chunk(X_val)
+    X_val = rows_of(estimator, X_val, reset=False)
+    y_val = _rows_like(y_val, X_val, "y")
+    w_val = _checked_weights(_rows_like(w_val[0] if w_val else None, X_val, "w"), X_val.dtype)
+    # As in memory: class weights from the validation labels' own counts.
+    per_class = _per_class_weights(estimator, y_val, classes)
+    return dask.persist(X_val, y_val, _weighted(w_val, y_val, classes, per_class, X_val.dtype))
+
+
+def _one_chunk(X):
+    """``X`` in memory (dense, or sparse as CSR) as a dask array of one chunk."""
+    da = require_dask()
+    if sp.issparse(X):
+        return da.from_array(X.tocsr(), chunks=X.shape, asarray=False)
+    return da.from_array(np.asarray(X))
+
+
+def _hold_out(estimator, X, y, sample_weight, classes, per_class):
+    """The training data and which rows of it to train on; the held-out rows, weighted.
+
+    The held-out rows are persisted on the workers, and so is the mask of
+    the training rows (a byte a row), so that it is not drawn again each pass.
+    """
+    import dask
+
+    held, n_held = held_out(estimator, X, y, classes)
+    X_val, y_val, w_val = (_rows_where(a, held, n_held) for a in (X, y, sample_weight))
+    w_val = _weighted(w_val, y_val, classes, per_class, X.dtype)
+    kept, *validation = dask.persist(~held, X_val, y_val, w_val)
+    return (X, y, sample_weight, kept), validation
+
+
+def held_out(estimator, X, y, classes):
+    """The rows ``early_stopping`` holds out, and how many in each chunk.
+
+    ``ceil(validation_fraction * n)`` rows, stratified by class for a
+    classifier's 1-D ``y``: each class gets its share (rounded down, then
+    one more for the largest remainders, ties drawn at random), spread over
+    the chunks as a draw without replacement from all the rows would spread
+    it (a multivariate hypergeometric draw on the chunks' counts); each
+    chunk then picks its rows of each class at random. Only the class
+    counts of each chunk reach the client. The random numbers come from a
+    generator spawned from ``random_state``'s.
+
+    Returns a boolean dask array with the row chunks of ``X``, and the
+    number of rows held out of each chunk.
+    """
+    da = require_dask()
+    n_samples = X.shape[0]
+    n_held = math.ceil(estimator.validation_fraction * n_samples)
+    if n_held < 2 or n_held >= n_samples:
         raise ValueError(
-            "class_weight='balanced' is not available to a mini-batch fit on a dask "
-            "array; compute the weights once, e.g. with "
-            "sklearn.utils.class_weight.compute_class_weight on a sample of y, and pass "
-            "them as a dict."
+            "The validation set is too small, or leaves nothing to train on: "
+            f"early_stopping holds out validation_fraction={estimator.validation_fraction} "
+            f"of the {n_samples} samples, {n_held}, and needs at least 2 and fewer than all."
         )
+    if classes is not None and y.ndim == 1:
+        groups, n_groups = y.map_blocks(_codes, classes, dtype=np.intp), len(classes)
+    else:
+        groups, n_groups = da.zeros(n_samples, chunks=(X.chunks[0],), dtype=np.intp), 1
+    sizes = ((n_groups,) * groups.numblocks[0],)
+    counts = groups.map_blocks(_bincount_block, n_groups, chunks=sizes, meta=groups._meta)
+    counts = counts.compute().reshape(-1, n_groups)
+    rng = _spawned(estimator)[1]
+    shares = _shares(counts.sum(axis=0), n_held, rng)
+    table = np.column_stack(
+        [rng.multivariate_hypergeometric(counts[:, k], shares[k]) for k in range(n_groups)]
+    )
+    seeds = rng.integers(np.iinfo(np.int64).max, size=len(table))
+    held = groups.map_blocks(_pick, table, seeds, dtype=bool, meta=np.empty(0, bool))
+    return held, table.sum(axis=1)
+
+
+def _bincount_block(codes, length):
+    return np.bincount(codes, minlength=length)
+
+
+def _shares(totals, n_take, rng):
+    """``n_take`` split over groups of ``totals`` rows in proportion (integers, exactly)."""
+    shares, remainders = np.divmod(n_take * totals, totals.sum())
+    largest_first = np.lexsort((rng.random(len(totals)), -remainders))
+    shares[largest_first[: n_take - shares.sum()]] += 1
+    return shares
+
+
+def _pick(groups, table, seeds, block_id=None):
+    """One chunk's held-out rows: ``table[chunk, k]`` rows of each group ``k``, at random."""
+    chunk = block_id[0]
+    rng = np.random.default_rng(seeds[chunk])
+    held = np.zeros(len(groups), dtype=bool)
+    for k, share in enumerate(table[chunk]):
+        held[rng.choice(np.flatnonzero(groups == k), share, replace=False)] = True
+    return held
+
+
+def _rows_where(a, mask, sizes):
+    """The rows of ``a`` where ``mask`` is True, chunk by chunk (``sizes`` per chunk)."""
+    if a is None:
+        return None
+    mask = mask if a.ndim == 1 else mask[:, None]
+    chunks = (tuple(int(size) for size in sizes), *a.chunks[1:])
+    return a.map_blocks(_select, mask, chunks=chunks, dtype=a.dtype, meta=a._meta)
+
+
+def _select(a, mask):
+    return a[mask.ravel()]

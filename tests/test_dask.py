@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 _REASON = "the 'dask' extra is not installed (pip install 'sklearn_dl[dask]')"
 da = pytest.importorskip("dask.array", reason=_REASON)
@@ -20,6 +21,7 @@ distributed = pytest.importorskip("distributed", reason=_REASON)
 wrappers = pytest.importorskip("dask_ml.wrappers", reason=_REASON)
 
 import joblib  # noqa: E402
+from sklearn.base import clone  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -28,7 +30,12 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn_dl.callbacks import Callback  # noqa: E402
 from sklearn_dl.linear_model import LinearRegression, LogisticRegression  # noqa: E402
 from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor  # noqa: E402
-from sklearn_dl.neural_network import Autoencoder, MLPClassifier, MLPRegressor  # noqa: E402
+from sklearn_dl.neural_network import (  # noqa: E402
+    Autoencoder,
+    MLPClassifier,
+    MLPRegressor,
+    VariationalAutoencoder,
+)
 from sklearn_dl.streaming import partial_fit_blocks  # noqa: E402
 
 
@@ -277,6 +284,32 @@ def test_a_full_batch_fit_on_a_dask_array_is_the_fit_in_memory(client, name):
         np.testing.assert_allclose(got.compute(), want, rtol=1e-7, atol=1e-9)
 
 
+def sparse_chunks(X):
+    """``X`` with most entries zero, as a CSR matrix and as a dask array of CSR chunks."""
+    X = np.where(np.random.default_rng(14).random(X.shape) < 0.6, 0.0, X)
+    (X_dask,) = on_dask(X)
+    meta = sp.csr_matrix((0, 0), dtype=X.dtype)
+    return sp.csr_matrix(X), X_dask.map_blocks(sp.csr_matrix, dtype=X.dtype, meta=meta)
+
+
+@pytest.mark.parametrize("name", ["LogisticRegression-5", "Autoencoder"])
+def test_a_dask_array_of_sparse_chunks_fits_as_the_sparse_matrix_in_memory(client, name):
+    make, kind = FULL_BATCH[name]
+    X, y, weight = training_data(kind)
+    X_sparse, X_dask = sparse_chunks(X)
+    y_dask, weight_dask = on_dask(y, weight)
+    here = fit(make().set_params(max_iter=10), X_sparse, y, weight)
+    there = fit(make().set_params(max_iter=10), X_dask, y_dask, weight_dask)
+
+    scale = np.abs(here.network_.params).max()
+    np.testing.assert_allclose(
+        there.network_.params, here.network_.params, rtol=1e-8, atol=1e-8 * scale
+    )
+    for got, want in zip(outputs(there, X_dask), outputs(here, X_sparse), strict=True):
+        assert isinstance(got, da.Array)
+        np.testing.assert_allclose(got.compute(), want, rtol=1e-7, atol=1e-9)
+
+
 def test_the_chunks_are_evaluated_on_the_workers(client):
     X, y, weight = training_data("binary")
     before = executed_on_workers(client)
@@ -327,6 +360,27 @@ def test_nearest_neighbours_search_a_dask_array_chunk_by_chunk(client, make):
     for got, want in zip(outputs(model, queries), outputs(model, X[150:]), strict=True):
         assert isinstance(got, da.Array)
         np.testing.assert_array_equal(got.compute(), want)
+    distances, indices = model.kneighbors(queries, n_neighbors=3)
+    want_distances, want_indices = model.kneighbors(X[150:], n_neighbors=3)
+    for got, want in [(distances, want_distances), (indices, want_indices)]:
+        assert isinstance(got, da.Array) and got.chunks == ((ROWS, 30), (3,))
+        np.testing.assert_array_equal(got.compute(), want)
+    only = model.kneighbors(X=queries, return_distance=False)
+    np.testing.assert_array_equal(only.compute(), model.kneighbors(X[150:])[1])
+    graph = model.kneighbors_graph(queries, mode="distance")
+    np.testing.assert_array_equal(
+        graph.toarray(), model.kneighbors_graph(X[150:], mode="distance").toarray()
+    )
+
+
+def test_a_variational_autoencoder_scores_a_dask_array_chunk_by_chunk(client):
+    X, _, _ = dataset(13)
+    model = quietly(VariationalAutoencoder(n_components=2, max_iter=5, random_state=0).fit, X)
+    (X_dask,) = on_dask(X)
+    elbo = model.score_samples(X_dask)
+    assert isinstance(elbo, da.Array) and elbo.chunks == ((ROWS,) * 4,)
+    np.testing.assert_array_equal(elbo.compute(), model.score_samples(X))
+    np.testing.assert_allclose(model.score(X_dask), model.score(X), rtol=1e-12)
 
 
 def test_the_client_never_holds_X(client):
@@ -368,6 +422,76 @@ def test_a_mini_batch_fit_on_a_dask_array_is_partial_fit_over_the_chunks(client,
         )
     np.testing.assert_array_equal(streamed.network_.params, loop.network_.params)
     assert streamed.n_iter_ == 3
+
+
+def early_stopping_fit(seed=12, **settings):
+    X, _, y = dataset(seed)
+    weight = np.random.default_rng(seed).uniform(0.5, 2.0, size=X.shape[0])
+    model = LogisticRegression(
+        solver="adam",
+        learning_rate_init=0.05,
+        batch_size=20,
+        early_stopping=True,
+        n_iter_no_change=1,
+        tol=0.01,
+        max_iter=40,
+        random_state=0,
+    )
+    return X, y, weight, model.set_params(**settings)
+
+
+def test_a_mini_batch_fit_on_a_dask_array_stops_early_on_rows_held_out_by_class(client):
+    from sklearn_dl._dask import chunk_orders, held_out
+
+    X, y, _, model = early_stopping_fit()
+    X_dask, y_dask = on_dask(X, y)
+    first = model.fit(X_dask, y_dask)
+    again = clone(model).fit(X_dask, y_dask)
+
+    assert 1 < first.n_iter_ < 40
+    assert len(first.validation_scores_) == first.n_iter_
+    np.testing.assert_array_equal(again.network_.params, first.network_.params)
+    assert again.validation_scores_ == first.validation_scores_
+    held, per_chunk = held_out(model, X_dask, y_dask, first.classes_)
+    held = held.compute()
+    assert held.sum() == per_chunk.sum() == 24  # ceil(0.1 * 240)
+    assert list(per_chunk) == [held[i : i + ROWS].sum() for i in range(0, 240, ROWS)]
+    # Stratified: each class keeps its share of the held-out rows.
+    np.testing.assert_allclose(np.bincount(y[held]), 0.1 * np.bincount(y), atol=1)
+    # The best pass's parameters are put back; they score that pass's score.
+    assert first.score(X[held], y[held]) == first.best_validation_score_
+
+    # One pass trains partial_fit steps on the rows of each chunk not held out.
+    one_pass = clone(model).set_params(max_iter=1).fit(X_dask, y_dask)
+    loop = clone(model).set_params(early_stopping=False)
+    for i in next(chunk_orders(one_pass, 4)):
+        kept = np.arange(i * ROWS, (i + 1) * ROWS)[~held[i * ROWS : (i + 1) * ROWS]]
+        loop.partial_fit(X[kept], y[kept], classes=[0, 1, 2])
+    np.testing.assert_array_equal(one_pass.network_.params, loop.network_.params)
+
+
+def test_balanced_class_weights_of_a_mini_batch_fit_on_a_dask_array_are_counted_once(client):
+    X, y, weight, model = early_stopping_fit(class_weight="balanced", max_iter=4)
+    X_dask, y_dask, weight_dask = on_dask(X, y, weight)
+    balanced = model.fit(X_dask, y_dask, sample_weight=weight_dask)
+    counts = np.bincount(y)
+    as_dict = dict(enumerate(len(y) / (len(counts) * counts)))
+    given = clone(model).set_params(class_weight=as_dict)
+    given.fit(X_dask, y_dask, sample_weight=weight_dask)
+
+    assert balanced.class_weight == "balanced" and balanced.early_stopping
+    np.testing.assert_array_equal(balanced.network_.params, given.network_.params)
+    assert balanced.validation_scores_ == given.validation_scores_
+
+
+def test_a_mini_batch_fit_on_a_dask_array_scores_the_validation_data_each_pass(client):
+    X, y, _, model = early_stopping_fit(early_stopping=False, max_iter=3)
+    X_dask, y_dask = on_dask(X[:180], y[:180])
+    fitted = model.fit(X_dask, y_dask, validation_data=(X[180:], y[180:]))
+    assert len(fitted.validation_scores_) == fitted.n_iter_ == 3
+    assert fitted.validation_scores_[-1] == fitted.score(X[180:], y[180:])
+    sparse = clone(model).fit(X_dask, y_dask, validation_data=(sp.csr_matrix(X[180:]), y[180:]))
+    assert sparse.validation_scores_ == fitted.validation_scores_
 
 
 # -- faults ----------------------------------------------------------------------------

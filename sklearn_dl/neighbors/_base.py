@@ -22,6 +22,7 @@ from sklearn.metrics import DistanceMetric
 from sklearn.neighbors import VALID_METRICS, VALID_METRICS_SPARSE, BallTree, KDTree
 
 from .._array_api import namespace, namespace_name, on_device, to_numpy
+from .._dask import chunkwise
 from .._validation import (
     Integral,
     Interval,
@@ -485,6 +486,7 @@ class _KNeighborsBase(KNeighborsMixin, QuickParams, BaseEstimator):
 
     # -- searching -----------------------------------------------------------
 
+    @chunkwise
     def kneighbors(
         self,
         X: ArrayLike | sp.spmatrix | sp.sparray | None = None,
@@ -498,7 +500,9 @@ class _KNeighborsBase(KNeighborsMixin, QuickParams, BaseEstimator):
         X : {array-like, sparse matrix} of shape (n_queries, n_features), or \
 (n_queries, n_samples_fit) if metric='precomputed', default=None
             The queries. If None, the neighbours of every fitted sample,
-            which is then not its own neighbour.
+            which is then not its own neighbour. A dask array of queries is
+            searched chunk by chunk, lazily: the results are dask arrays with
+            its row chunks.
         n_neighbors : int, default=None
             Number of neighbours; defaults to the ``n_neighbors`` parameter.
         return_distance : bool, default=True

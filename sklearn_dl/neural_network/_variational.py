@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from .._array_api import numpy_like
+from .._dask import chunkwise
 from .._engine.base import make_rng
 from .._validation import Interval, Real, StrOptions, check_is_fitted
 from ..layers import Dense, GaussianCode, LearnedVariance, kl_divergence
@@ -365,6 +366,7 @@ class VariationalAutoencoder(Autoencoder):
 
     # -- the generative model -------------------------------------------------------------
 
+    @chunkwise
     def score_samples(self, X: ArrayLike | sp.spmatrix | sp.sparray) -> NDArray:
         """The evidence lower bound of each sample (higher is better).
 
@@ -375,12 +377,12 @@ class VariationalAutoencoder(Autoencoder):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Data to score.
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Data to score. A dask array is scored chunk by chunk, lazily.
 
         Returns
         -------
-        elbo : ndarray of shape (n_samples,)
+        elbo : ndarray or dask array of shape (n_samples,)
             The ELBO of each row, in nats (float64).
         """
         check_is_fitted(self, "network_")
@@ -391,8 +393,8 @@ class VariationalAutoencoder(Autoencoder):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Data to score.
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Data to score; a dask array chunk by chunk, where its chunks live.
         y : None
             Ignored.
 
@@ -401,8 +403,8 @@ class VariationalAutoencoder(Autoencoder):
         score : float
             ``mean(score_samples(X))``, a lower bound on the mean log-likelihood.
         """
-        elbo = self.score_samples(X)
-        return float(numpy_like(elbo).mean(elbo))
+        # A numpy, device or dask array's own mean; float() computes the dask one.
+        return float(self.score_samples(X).mean())
 
     def sample(self, n_samples: int = 1, random_state=None) -> NDArray:
         """New rows: codes drawn from the prior ``N(0, I)``, decoded.
