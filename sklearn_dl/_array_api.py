@@ -44,6 +44,7 @@ __all__ = [
     "namespace_name",
     "numpy_dtype",
     "numpy_like",
+    "numpy_like_input",
     "on_device",
     "set_rows",
     "smallest_k",
@@ -190,13 +191,24 @@ def numpy_like(array):
         return TorchFunctions(str(array.device))
     if compat.is_cupy_array(array):
         return CupyFunctions()
-    if compat.is_numpy_array(array):
-        return NUMPY
-    raise TypeError(
-        f"The training engine computes with numpy, PyTorch or CuPy arrays; got an array "
-        f"of {type(array).__module__}.{type(array).__name__}. Convert it, e.g. with "
-        "numpy.asarray, or to a PyTorch tensor."
-    )
+    return NUMPY
+
+
+def numpy_like_input(X):
+    """:func:`numpy_like` of a fit's input ``X``, refusing a namespace the engine cannot use.
+
+    Under dispatch, an array of another namespace than numpy, PyTorch or CuPy
+    (``array-api-strict``, say, which has no ``out=``) is an error naming
+    what to convert to.
+    """
+    xp = numpy_like(X)
+    if xp is NUMPY and on_device(namespace(X)[0]):
+        raise TypeError(
+            f"The training engine computes with numpy, PyTorch or CuPy arrays; got an "
+            f"array of {type(X).__module__}.{type(X).__name__}. Convert it, e.g. with "
+            "numpy.asarray, or to a PyTorch tensor."
+        )
+    return xp
 
 
 def numpy_dtype(dtype):

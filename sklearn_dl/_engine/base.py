@@ -287,7 +287,7 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
         ``X``); when ``X`` lives on a device, ``y`` comes to the host for
         that and ``Y`` and the weights go to ``X``'s device.
         """
-        xp = numpy_like(X)
+        xp = _array_api.numpy_like_input(X)
         rows = X
         if xp.on_device:  # the checks need the rows and the dtype of X, not its values
             y, sample_weight = _array_api.to_numpy(y), _array_api.to_numpy(sample_weight)
