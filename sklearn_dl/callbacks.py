@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ._array_api import numpy_like
 from ._parts import Part
 from ._validation import Integral, Interval, Real, StrOptions
 
@@ -155,7 +156,7 @@ class EarlyStopping(_Monitor):
 
     def on_epoch_end(self, trainer, epoch, logs):
         if self._update(logs) and self.restore_best:
-            self.best_params_ = trainer.network.xp.copy(trainer.params)
+            self.best_params_ = numpy_like(trainer.params).copy(trainer.params)
         if self.wait_ == 0 or self.wait_ < self.patience:  # progress, or still patient
             return False
         self.stopped_epoch_ = epoch
