@@ -291,6 +291,7 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
         rows = X
         if xp.on_device:  # the checks need the rows and the dtype of X, not its values
             y, sample_weight = _array_api.to_numpy(y), _array_api.to_numpy(sample_weight)
+            classes = _array_api.to_numpy(classes)
             rows = np.empty((X.shape[0], 0), _array_api.numpy_dtype(X.dtype))
         Y = self._encode_targets(y, rows.dtype, reset=reset, classes=classes)
         sample_weight = self._sample_weight(sample_weight, rows, y)
