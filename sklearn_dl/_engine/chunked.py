@@ -132,8 +132,9 @@ class LinearPiece(OnePiece):
         np.matmul(layer.W_.T, self.X.T, out=ZT)
         if layer.use_bias:
             ZT += layer.b_[:, None]
-        data_loss = 0.0
-        for rows in gen_batches(ZT.shape[1], self.rows):
+        data_loss, n = 0.0, ZT.shape[1]
+        for start in range(0, n, self.rows):  # gen_batches checks its arguments: 40 µs
+            rows = slice(start, min(start + self.rows, n))
             weight = None if self.sample_weight is None else self.sample_weight[rows]
             loss, dZ = objective.loss.loss_gradient(self.Y[rows], ZT[:, rows].T, weight)
             data_loss += loss
