@@ -257,3 +257,18 @@ def test_every_part_computes_on_the_device_as_in_numpy(estimator, settings):
     fit = {key: torch.asarray(value) for key, value in fit.items()}
     ours = clone(model).fit(torch.asarray(X), None if y is None else torch.asarray(y), **fit)
     _close(ours.network_.params, numpy_fit.network_.params, np.float64)
+
+
+def test_full_batch_fits_in_chunks_and_with_bounds_on_the_device():
+    X, _, _, y3, yr = _data(n=600)
+    cases = [
+        (LogisticRegression(penalty="l1", C=0.5), y3),  # L-BFGS-B over W⁺ and W⁻
+        (MLPRegressor(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=30, random_state=0), yr),
+    ]
+    for model, y in cases:
+        # A working memory this small evaluates the MLP's objective in row chunks.
+        with config_context(working_memory=0.02, array_api_dispatch=False):
+            numpy_fit = clone(model).fit(X, y)
+        with config_context(working_memory=0.02):
+            ours = clone(model).fit(torch.asarray(X), torch.asarray(y))
+        _close(ours.network_.params, numpy_fit.network_.params, np.float64)

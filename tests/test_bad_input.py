@@ -911,3 +911,37 @@ def test_divergence_error_is_public_and_a_value_error():
 
     assert sklearn_dl.DivergenceError is DivergenceError
     assert issubclass(sklearn_dl.DivergenceError, ValueError)
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.arange(20) % 3,  # integers: always classes
+        np.arange(40),  # more labels than half of 40 samples: scikit-learn warns
+        np.array([True, False] * 15),
+        np.linspace(0.0, 1.0, 30),  # continuous: an error
+        np.array(["a", "b"] * 15, dtype=object),
+    ],
+)
+def test_the_quick_target_checks_say_what_scikit_learn_s_say(y):
+    from sklearn.utils import multiclass, validation
+
+    from sklearn_dl import _validation
+
+    def outcome(check):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = check(y)
+            except ValueError as error:
+                return "error", str(error)
+        return [str(w.message) for w in caught], result
+
+    ours, theirs = (
+        outcome(_validation.check_classification_targets),
+        outcome(multiclass.check_classification_targets),
+    )
+    assert ours == theirs
+    ours, theirs = outcome(_validation.column_or_1d), outcome(validation.column_or_1d)
+    np.testing.assert_array_equal(ours[1], theirs[1])
+    assert ours[1].flags.c_contiguous

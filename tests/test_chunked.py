@@ -16,6 +16,8 @@ import pytest
 from sklearn import config_context
 from sklearn.exceptions import ConvergenceWarning
 
+from sklearn_dl._engine import chunked
+from sklearn_dl.linear_model import LinearRegression, LogisticRegression
 from sklearn_dl.neural_network import MLPClassifier, MLPRegressor
 
 
@@ -41,6 +43,32 @@ def test_a_fit_by_chunks_is_the_fit_in_one_piece(make):
     with config_context(working_memory=0.1):  # chunks of a few hundred rows
         chunked = quietly(model.fit, X, y).network_.params.copy()
     np.testing.assert_allclose(chunked, whole, rtol=1e-8, atol=1e-10 * np.abs(whole).max())
+
+
+@pytest.mark.parametrize(
+    "make, task",
+    [
+        (LogisticRegression, "classes"),
+        (lambda: LogisticRegression(fit_intercept=False, l1_ratio=0.5), "binary"),
+        (lambda: LinearRegression(loss="huber"), "regression"),
+        (lambda: LinearRegression(solver="lbfgs"), "two targets"),
+    ],
+)
+def test_a_linear_network_s_column_layout_is_the_fit_in_one_piece(make, task, monkeypatch):
+    rng = np.random.default_rng(0)
+    X, weight = rng.normal(size=(3000, 12)), rng.random(3000)
+    y = {
+        "classes": rng.integers(0, 5, 3000),
+        "binary": rng.integers(0, 2, 3000),
+        "regression": X @ rng.normal(size=12) + rng.normal(size=3000),
+        "two targets": X @ rng.normal(size=(12, 2)),
+    }[task]
+    by_columns = make().fit(X, y, sample_weight=weight)
+    with monkeypatch.context() as patch:
+        patch.setattr(chunked, "LinearPiece", lambda *args: chunked.OnePiece(*args))
+        whole = make().fit(X, y, sample_weight=weight)
+    assert type(by_columns.solver_).__name__ == "LBFGS"
+    np.testing.assert_allclose(by_columns.coef_, whole.coef_, rtol=1e-10, atol=1e-12)
 
 
 def fit_peak(n_samples, working_memory):

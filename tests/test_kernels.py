@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_dl import _config, _kernels, config_context, get_config, set_config
 from sklearn_dl.layers import Dense
-from sklearn_dl.linear_model import LinearRegression
+from sklearn_dl.linear_model import LinearRegression, Perceptron
 from sklearn_dl.losses import BinaryCrossEntropy, CategoricalCrossEntropy
 from sklearn_dl.neural_network import MLPClassifier
 from sklearn_dl.optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, RMSProp
@@ -123,6 +123,21 @@ def test_only_fits_worth_it_load_numba(monkeypatch):
         assert not loads
         monkeypatch.setattr(_kernels, "WORTH_LOADING", 8 * 4800)
         model.fit(X, y)
+    assert loads
+
+
+def test_many_short_per_sample_trainings_load_numba_together(monkeypatch):
+    loads = []
+    monkeypatch.setattr(_kernels, "_module", {})  # not loaded yet in this process
+    monkeypatch.setattr(_kernels, "_load", lambda: loads.append(1))
+    monkeypatch.setattr(_kernels, "_loop_steps", [0])
+    monkeypatch.setattr(_kernels, "LOOP_STEPS", 100)
+    X, y = make_classification(n_samples=20, n_features=3, n_informative=2, n_redundant=0)
+    with config_context(kernels="auto"):
+        for _ in range(4):  # each fit is one epoch of 20 steps, fewer than LOOP_STEPS
+            Perceptron(max_iter=1, tol=None).fit(X, y)
+        assert not loads
+        Perceptron(max_iter=1, tol=None).fit(X, y)  # the fifth reaches 100 steps in all
     assert loads
 
 

@@ -832,10 +832,15 @@ def test_fitted_attributes_are_scikit_learns(dtype, n_classes):
 def test_auto_solver_is_full_batch_in_fit_and_mini_batch_in_partial_fit():
     X, y = classification_data(n=200)
     assert LogisticRegression().solver == LinearRegression().solver == "auto"
-    # Newton for small logistic problems, L-BFGS above 64 parameters or with L1.
+    # Newton for small logistic problems, L-BFGS above 64 parameters, a Hessian
+    # of 2**21 multiply-adds, or with L1.
     assert type(LogisticRegression().fit(X, y).solver_).__name__ == "Newton"
     wide = np.hstack([X] * (64 // X.shape[1] + 1))
     assert type(LogisticRegression().fit(wide, y).solver_).__name__ == "LBFGS"
+    d = X.shape[1] + 1
+    long = np.vstack([X] * (2**21 // (d * d * X.shape[0]) + 1))
+    long_y = np.concatenate([y] * (long.shape[0] // X.shape[0]))
+    assert type(LogisticRegression().fit(long, long_y).solver_).__name__ == "LBFGS"
     assert type(LogisticRegression(l1_ratio=1).fit(X, y).solver_).__name__ == "LBFGS"
     incremental = LogisticRegression().partial_fit(X, y, classes=[0, 1])
     assert incremental.solver_.full_batch is False and incremental.solver_.nesterov

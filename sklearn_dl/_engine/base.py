@@ -169,11 +169,12 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
         """Keyword arguments for optimizers given by name, e.g. ``{"adam": {...}}``."""
         return {}
 
-    def _solver_choice(self, incremental, n_parameters=None):
+    def _solver_choice(self, incremental, n_parameters=None, n_samples=None):
         """The optimizer name or object to train with (``incremental``: for ``partial_fit``).
 
-        ``n_parameters`` is the network's size once it is built (``None``
-        before), for choices that depend on it.
+        ``n_parameters`` and ``n_samples`` are the network's size once it is
+        built and the rows of the training data (``None`` before), for
+        choices that depend on them.
         """
         return self.solver
 
@@ -328,7 +329,7 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
 
     def _new_state(self, X, sample_weight, incremental, rng, first):
         """A fresh optimizer, schedule and callbacks; a warm start keeps ``t`` and the history."""
-        solver = self._solver_choice(incremental, self.network_.params.shape[0])
+        solver = self._solver_choice(incremental, self.network_.params.shape[0], X.shape[0])
         if isinstance(solver, str):  # built from settings: checked, no copy to make
             solver = checked(OPTIMIZERS[solver](**self._solver_settings().get(solver, {})))
         else:

@@ -43,7 +43,9 @@ class Data:
             return self.X[index], self.Y[index], weight
         # ``take`` gathers rows faster than fancy indexing does.
         weight = None if self.sample_weight is None else self.sample_weight.take(index)
-        return self.X.take(index, axis=0), self.Y.take(index, axis=0), weight
+        X = self.X.take(index, axis=0)
+        # An autoencoder's targets are its inputs: the rows are gathered once.
+        return X, X if self.Y is self.X else self.Y.take(index, axis=0), weight
 
     def all_rows(self):
         """``X, Y, sample_weight`` of the whole set (no copy when ``index`` is None)."""

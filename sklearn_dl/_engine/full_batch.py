@@ -53,7 +53,7 @@ class FullBatch:
         nonnegative = self._nonnegative()
         if not self.split and nonnegative is None:
             return None
-        n, n_others = self.n_weights, self.params.size - self.n_weights
+        n, n_others = self.n_weights, self.params.shape[0] - self.n_weights
         positive = np.zeros(n, bool) if nonnegative is None else nonnegative
         if not self.split:
             weights = [(0, None) if keep else (None, None) for keep in positive]

@@ -12,11 +12,11 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.multiclass import type_of_target
 
 from .._array_api import numpy_like
 from .._dask import chunkwise, score_dask
+from .._validation import check_classification_targets, column_or_1d
 from ..losses import BinaryCrossEntropy, CategoricalCrossEntropy, Poisson, get_loss
 from .base import BaseNetwork, Self, is_stochastic
 from .chunked import is_dask
@@ -105,7 +105,9 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
                 )
             return y.astype(dtype)
         y = column_or_1d(y, warn=True)
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        # Classes just learned from y hold every label of y.
+        learned = reset and classes is None
+        unseen = np.zeros(0) if learned else np.setdiff1d(np.unique(y), self.classes_)
         if unseen.size:  # scikit-learn's sentence first, then ours
             raise ValueError(
                 f"`y` has classes not in `self.classes_`. `self.classes_` has "

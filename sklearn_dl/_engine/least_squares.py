@@ -119,17 +119,19 @@ class LeastSquares:
         conditioned or rank-deficient ``X`` goes to :func:`~scipy.linalg.lstsq`.
         """
         G = X.T @ X
-        G[np.diag_indices_from(G)] += self.ridge
+        if self.ridge:
+            G.flat[:: G.shape[0] + 1] += self.ridge
         potrf, pocon, potrs = scipy.linalg.get_lapack_funcs(("potrf", "pocon", "potrs"), (G,))
         factor, info = potrf(G, lower=False, clean=False)
         if info != 0:
             return None
-        rcond, info = pocon(factor, np.linalg.norm(G, 1))  # upper factor, the default
+        norm = np.abs(G).sum(axis=0).max()  # ‖G‖₁, without np.linalg.norm's checks
+        rcond, info = pocon(factor, norm)  # upper factor, the default
         if info != 0 or not rcond > max(1e-8, 100.0 * tol**2):
             return None
         W, info = potrs(factor, X.T @ Y, lower=False)
         if not self.ridge:  # those of the centred X, as the SVD would give them
-            eigenvalues = scipy.linalg.eigvalsh(G)[::-1]
+            eigenvalues = np.linalg.eigvalsh(G)[::-1]  # a quarter of scipy's time
             self.rank_, self.singular_ = X.shape[1], np.sqrt(np.maximum(eigenvalues, 0.0))
         return W
 

@@ -310,7 +310,7 @@ class PerSampleTrainer(Trainer):
         scale = self.objective.alpha / self._train_weight
         decay = scale * penalty.l2 if penalty is not None else 0.0
         threshold = lr * scale * penalty.l1 if penalty is not None else 0.0
-        if _kernels.enabled_for_steps(self.state.t + n):
+        if _kernels.enabled_for_steps(n):
             total = np.zeros(1)
             weights = train.sample_weight
             weights = np.ones(train.X.shape[0], layer.W_.dtype) if weights is None else weights

@@ -52,9 +52,12 @@ MIN_SIZE = 256
 WORTH_LOADING = 10**9
 
 # A loop of per-sample steps costs tens of microseconds a step in numpy, and
-# loading numba about a second: a training loads it once it has spent about
-# that long in numpy (so it never takes more than twice the best of the two).
+# loading numba about a second: the process loads it once its trainings have
+# together spent about that long in numpy (so it never takes more than twice
+# the best of the two, whether one long training or a grid search of many
+# short ones took the steps).
 LOOP_STEPS = 2 * 10**4
+_loop_steps = [0]  # the per-sample steps asked for so far in this process
 
 # The activations the layer kernels know, by number (the kernels branch on it).
 # tanh has a backward kernel only: numba's scalar tanh took 1.3-6.5 times
@@ -148,22 +151,25 @@ def enabled_for(array: np.ndarray, min_size: int = MIN_SIZE) -> bool:
 
 
 def enabled_for_steps(n_steps: float) -> bool:
-    """Whether a kernel that loops over per-sample steps itself should run.
+    """Whether a kernel that loops over ``n_steps`` per-sample steps itself should run.
 
     Such a kernel saves the interpreter's microseconds on every step rather
-    than nanoseconds per entry: numba is loaded once a training has taken
-    :data:`LOOP_STEPS` steps in numpy, and once loaded it is always used.
+    than nanoseconds per entry: numba is loaded once the process's trainings
+    have asked for :data:`LOOP_STEPS` steps in all, and once loaded it is
+    always used.
 
     Parameters
     ----------
     n_steps : float
-        The steps the training has taken, this epoch's included.
+        The steps of the loop about to run (an epoch's).
     """
     setting = _config["kernels"]
     if not setting:
         return False
+    _loop_steps[0] += n_steps
     loaded = _module.get("module") is not None
-    return (setting == "force" or loaded or n_steps >= LOOP_STEPS) and _load() is not None
+    wanted = setting == "force" or loaded or _loop_steps[0] >= LOOP_STEPS
+    return wanted and _load() is not None
 
 
 def call(name: str, *args, out: list | None = None) -> bool:

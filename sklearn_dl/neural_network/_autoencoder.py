@@ -403,7 +403,7 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
     def _sigmoid_output(self):
         return self.output_activation_ in ("sigmoid", "logistic")
 
-    def _solver_choice(self, incremental, n_parameters=None):
+    def _solver_choice(self, incremental, n_parameters=None, n_samples=None):
         """The solver to train with; ``"auto"`` is resolved here.
 
         ``"auto"``: L-BFGS, unless training is by mini-batches (``partial_fit``,

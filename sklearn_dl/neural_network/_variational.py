@@ -306,7 +306,7 @@ class VariationalAutoencoder(Autoencoder):
     def _make_loss(self):
         return BinaryCrossEntropy() if self._sigmoid_output() else GaussianNLL()
 
-    def _solver_choice(self, incremental, n_parameters=None):
+    def _solver_choice(self, incremental, n_parameters=None, n_samples=None):
         """``"auto"`` is Adam: every pass draws new codes, which a line search cannot follow."""
         return "adam" if self.solver == "auto" else self.solver
 
