@@ -206,7 +206,7 @@ _copies = threading.local()
 
 
 def _own_copy(data):
-    """This thread's copy of ``data``, made on first use and kept with its buffers.
+    """The calling thread's copy of ``data``, made on first use and kept with its buffers.
 
     A worker may run several chunks at once, so each thread needs its own
     network. Keeping it between evaluations keeps its buffers too: a fresh
