@@ -169,6 +169,9 @@ def _numpy_functions():
         to_numpy=np.asarray,
         astype=lambda array, dtype: array.astype(dtype),
         scalar=lambda value, like: like.dtype.type(value),
+        # A sum as the engine keeps it: a Python float on the host; on a
+        # device a 0-d array, read once per epoch rather than once per batch.
+        as_number=float,
     )
     return module
 
@@ -301,6 +304,9 @@ class TorchFunctions:
         """``value`` in the dtype of the array ``like`` (a 0-d tensor on its device)."""
         return self._tensor(value, like)
 
+    def as_number(self, value):
+        return value  # a 0-d tensor stays on the device until the epoch's end
+
     def copyto(self, target, source):
         target.copy_(self._tensor(source, target))
 
@@ -414,6 +420,9 @@ class CupyFunctions:
 
     def scalar(self, value, like):
         return like.dtype.type(value)
+
+    def as_number(self, value):
+        return value
 
     def to_numpy(self, array):
         return self._cupy.asnumpy(array)

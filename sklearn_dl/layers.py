@@ -664,7 +664,7 @@ class ActivityL1(Layer):
         if A is None:
             return 0.0
         xp = self.xp_
-        return self.strength * float(xp.sum(xp.abs(A), dtype=xp.float64))
+        return self.strength * xp.as_number(xp.sum(xp.abs(A), dtype=xp.float64))
 
     def backward(self, dY, need_input_grad=True):
         A = self._A
@@ -824,7 +824,8 @@ class GaussianCode(Layer):
         if X is None:
             return 0.0
         k = self.n_out_
-        return self.beta * float(kl_divergence(X[:, :k], X[:, k:], self.xp_).sum())
+        xp = self.xp_
+        return self.beta * xp.as_number(kl_divergence(X[:, :k], X[:, k:], xp).sum())
 
     def backward(self, dZ, need_input_grad=True):
         if not need_input_grad:

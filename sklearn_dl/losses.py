@@ -65,7 +65,7 @@ class Loss(Part):
         if sample_weight is None:
             return numpy_like(values).sum(values, dtype=np.float64), grad
         grad *= sample_weight[:, None]
-        return float(values.sum(axis=1) @ sample_weight), grad
+        return numpy_like(values).as_number(values.sum(axis=1) @ sample_weight), grad
 
     def value(self, Y: NDArray, Z: NDArray, sample_weight: NDArray | None = None) -> float:
         """Return ``Σ s_i loss_i``."""

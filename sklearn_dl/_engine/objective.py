@@ -63,8 +63,12 @@ class Objective:
         fused = _kernels.loss_gradient(self.loss, Y, Z, sample_weight)
         data_loss, dZ = fused or self.loss.loss_gradient(Y, Z, sample_weight)
         data_loss += self.network.activity_loss()
-        if weight > 0:
-            dZ *= numpy_like(dZ).scalar(1.0 / weight, dZ)
+        xp = numpy_like(dZ)
+        if xp.on_device and not isinstance(weight, int | float):  # summed on the device
+            # 0 where the batch weighs nothing (its gradient is 0 then), without reading it.
+            dZ *= xp.where(weight > 0, 1.0 / weight, xp.zeros_like(weight))
+        elif weight > 0:
+            dZ *= xp.scalar(1.0 / weight, dZ)
         self.network.backward(dZ)
         return data_loss
 
