@@ -4,6 +4,7 @@ Machines are shared and noisy, so every figure is a median over repeats, and
 every comparison is a ratio of two medians measured in the same process.
 """
 
+import os
 import time
 
 import numpy as np
@@ -90,3 +91,16 @@ def products_only(X, widths, batch, epochs, seed=0):
                 activations[index].T @ delta
                 if index:
                     delta = delta @ weights[index].T
+
+
+def device_skip_reason(device):
+    """Why a benchmark under array API dispatch cannot run on ``device`` here, or None."""
+    if os.environ.get("SCIPY_ARRAY_API") != "1":
+        return "set SCIPY_ARRAY_API=1 (scikit-learn's array API dispatch needs it)"
+    try:
+        import torch
+    except ImportError:
+        return "PyTorch is not installed"
+    if device == "cuda" and not torch.cuda.is_available():
+        return "no CUDA GPU is available"
+    return None

@@ -49,7 +49,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLP
 from threadpoolctl import threadpool_limits
 
-from benchmarks._common import load_kernels, matmul_peak_gflops, median_time, products_only, row
+from benchmarks._common import (
+    device_skip_reason,
+    load_kernels,
+    matmul_peak_gflops,
+    median_time,
+    products_only,
+    row,
+)
 from sklearn_dl.neural_network import MLPClassifier
 
 
@@ -219,20 +226,6 @@ DEVICE_ROWS = {"cuda": (50_000, 1_000_000), "cpu": (20_000,)}
 DEVICE_BATCHES = (256, 4096)
 
 
-def _device_skip_reason(device):
-    """Why the device benchmark cannot run here, or None."""
-    import os
-
-    if os.environ.get("SCIPY_ARRAY_API") != "1":
-        return "set SCIPY_ARRAY_API=1 (scikit-learn's array API dispatch needs it)"
-    torch = _torch()
-    if torch is None:
-        return "PyTorch is not installed"
-    if device == "cuda" and not torch.cuda.is_available():
-        return "no CUDA GPU is available"
-    return None
-
-
 def torch_device_epochs(X, y, batch, epochs):
     """A hand-written PyTorch loop on ``X``'s device: the wide network, Adam, BCE."""
     torch = _torch()
@@ -262,7 +255,7 @@ def run_device(device="cuda", quick=False):
     1.3), and our CPU path's (``cpu_s``). No rows, after saying why, where
     it cannot run.
     """
-    reason = _device_skip_reason(device)
+    reason = device_skip_reason(device)
     if reason is not None:
         print(f"device benchmark skipped: {reason}")
         return []

@@ -26,7 +26,6 @@ same code on PyTorch's CPU tensors at 20,000 x 64 with 2,000 queries, a check
 that the benchmark itself works.
 """
 
-import os
 import sys
 
 import numpy as np
@@ -34,7 +33,7 @@ from sklearn import config_context
 from sklearn import neighbors as sk_neighbors
 from threadpoolctl import threadpool_limits
 
-from benchmarks._common import matmul_peak_gflops, median_time, row
+from benchmarks._common import device_skip_reason, matmul_peak_gflops, median_time, row
 from sklearn_dl import neighbors
 from sklearn_dl.neighbors._search import _run_parallel, n_threads
 
@@ -133,19 +132,6 @@ def run(quick=False):
 DEVICE_SIZES = {"cuda": (1_000_000, 100_000, 64), "cpu": (20_000, 2_000, 64)}
 
 
-def _device_skip_reason(device):
-    """Why the device benchmark cannot run here, or None."""
-    if os.environ.get("SCIPY_ARRAY_API") != "1":
-        return "set SCIPY_ARRAY_API=1 (scikit-learn's array API dispatch needs it)"
-    try:
-        import torch
-    except ImportError:
-        return "PyTorch is not installed"
-    if device == "cuda" and not torch.cuda.is_available():
-        return "no CUDA GPU is available"
-    return None
-
-
 def _cuml_time(X, y, Q, repeat):
     """The time of cuML's KNeighborsClassifier.kneighbors on the same data, or None."""
     try:
@@ -163,7 +149,7 @@ def run_device(device="cuda", quick=False):
     row also gives cuML's time where cuML is installed, and whether the
     neighbours agree. Returns no rows, after saying why, where it cannot run.
     """
-    reason = _device_skip_reason(device)
+    reason = device_skip_reason(device)
     if reason is not None:
         print(f"device benchmark skipped: {reason}")
         return []
