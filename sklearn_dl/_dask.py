@@ -139,8 +139,7 @@ def _aligned_call(function, *args):
     paths for them, which round differently, so that the same chunk would
     give other bits on another worker.
     """
-    args = [np.require(a, requirements="A") if isinstance(a, np.ndarray) else a for a in args]
-    return function(*args)
+    return function(*[_aligned(a) for a in args])
 
 
 def _row_blocks(a, n_chunks):
