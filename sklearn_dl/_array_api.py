@@ -228,9 +228,6 @@ def describe(xp):
     return name if device is None else f"{name} on device {device}"
 
 
-_TORCH_DTYPES = {"float64": "float64", "float32": "float32", "bool": "bool", "int64": "int64"}
-
-
 class TorchFunctions:
     """numpy's functions, as the engine calls them, computed by PyTorch on ``device``.
 
@@ -263,7 +260,7 @@ class TorchFunctions:
     def _dtype(self, dtype):
         if dtype is None or isinstance(dtype, self._torch.dtype):
             return dtype
-        return getattr(self._torch, _TORCH_DTYPES[np.dtype(dtype).name])
+        return getattr(self._torch, np.dtype(dtype).name)  # torch.float32 for float32, ...
 
     def _tensor(self, value, like):
         """``value`` as a tensor of ``like``'s dtype and device (a scalar: a 0-d one)."""
