@@ -256,7 +256,6 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
         else:
             X, y = self._validate_xy(X, y, reset=first)
             if not first:
-                self._check_same_namespace(X)
                 self._check_same_targets(_array_api.to_numpy(y), incremental, classes)
             Y, y, sample_weight = self._targets(X, y, sample_weight, first, classes)
         continuing = incremental and not first and self._continues_state()
@@ -378,6 +377,8 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
             multi_output=True,
             y_numeric=self._y_numeric,
         )
+        if not reset:  # a fitted model's data must be where its parameters are
+            self._check_same_namespace(X)
         if sp.issparse(X) and X.format == "csc":
             X = X.tocsr()  # row batches are cheap to take from CSR, not from CSC
         return X, y
@@ -440,7 +441,6 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
                 )
             X_val, y_val, *w_val = validation_data
             X_val, y_val = self._validate_xy(X_val, y_val, reset=False)
-            self._check_same_namespace(X_val)
             Y_val, y_val, w_val = self._targets(X_val, y_val, w_val[0] if w_val else None, False)
             return Data(X, Y, sample_weight), Data(X_val, Y_val, w_val, y=y_val)
         if not self.early_stopping or self._state.solver.full_batch:
