@@ -46,6 +46,19 @@ class Scratch:
             self._arrays[key] = array
         return array
 
+    def front(self, name, size, dtype):
+        """The first ``size`` entries of a flat array ``name``, kept at the largest size asked.
+
+        For work whose size changes from call to call (chunks of unequal
+        rows): one array serves them all, where ``array`` would keep one per
+        shape.
+        """
+        key = (name, "front", dtype)
+        array = self._arrays.get(key)
+        if array is None or array.shape[0] < size:
+            array = self._arrays[key] = self.xp.empty(size, dtype)
+        return array[:size]
+
     def clear(self):
         """Free every array."""
         self._arrays.clear()

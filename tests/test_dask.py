@@ -27,6 +27,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_validate  # noqa:
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from sklearn_dl import _dask  # noqa: E402
 from sklearn_dl.callbacks import Callback  # noqa: E402
 from sklearn_dl.linear_model import LinearRegression, LogisticRegression  # noqa: E402
 from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor  # noqa: E402
@@ -314,8 +315,25 @@ def test_the_chunks_are_evaluated_on_the_workers(client):
     X, y, weight = training_data("binary")
     before = executed_on_workers(client)
     model = quietly(LogisticRegression(max_iter=5).fit, *on_dask(X, y, weight))
-    # Every evaluation of F runs one task per chunk (four), at least once per iteration.
-    assert executed_on_workers(client) >= before + 4 * model.n_iter_[0]
+    # Every evaluation of F is one task per worker (two), at least once per iteration.
+    assert executed_on_workers(client) >= before + 2 * model.n_iter_[0]
+
+
+def chunk_facts(X, Y, sample_weight):
+    return os.getpid(), X.shape[0], float(X[0, 0])
+
+
+def test_a_run_is_one_task_per_worker_thread_over_about_as_many_chunks(client):
+    X = np.arange(40.0).reshape(10, 4)
+    runner = _dask.ChunkRunner(da.from_array(X, chunks=(1, 4)))
+    numbers = sorted(i for _, chunks in runner.groups for i in chunks)
+    assert numbers == list(range(10))
+    assert sorted(len(chunks) for _, chunks in runner.groups) == [5, 5]
+    before = executed_on_workers(client)
+    results = runner.run(chunk_facts)
+    assert executed_on_workers(client) == before + 2
+    assert [first for _, _, first in results] == X[:, 0].tolist()  # in the order of the chunks
+    assert {pid for pid, _, _ in results} == set(client.run(os.getpid).values())
 
 
 def test_a_dask_dataframe_fits_as_the_pandas_one(client):

@@ -260,8 +260,18 @@ def test_loss_kernels_agree_with_numpy(loss, dtype):
     assert grad.dtype == dtype and np.all(np.isfinite(grad))
     assert value == pytest.approx(value_ref, rel=TOLERANCE[dtype])
     np.testing.assert_allclose(grad, grad_ref, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
-    with config_context(kernels="force"):  # sample weights: the numpy path
-        assert _kernels.loss_gradient(loss, Y, Z, np.ones(40)) is None
+    weight = rng.uniform(0, 3, 40).astype(dtype)
+    with config_context(kernels="force"):
+        value, grad = _kernels.loss_gradient(loss, Y, Z, weight)
+    value_ref, grad_ref = loss.loss_gradient(Y, Z, weight)
+    assert value == pytest.approx(value_ref, rel=TOLERANCE[dtype])
+    np.testing.assert_allclose(grad, grad_ref, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+    # Logits held output by output: Fortran-ordered views, written in place.
+    ZT, GT = np.ascontiguousarray(Z.T), np.empty((4, 40), dtype)
+    with config_context(kernels="force"):
+        value = _kernels.loss_gradient_into(loss, Y, ZT.T, GT.T, weight)
+    assert value == pytest.approx(value_ref, rel=TOLERANCE[dtype])
+    np.testing.assert_allclose(GT.T, grad_ref, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
 
 
 def test_setting_decides_where_kernels_run(monkeypatch):

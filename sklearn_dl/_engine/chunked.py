@@ -33,7 +33,9 @@ import scipy.linalg
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
 
+from .. import _kernels
 from .._array_api import numpy_like
+from .._parts import Scratch
 from .._validation import get_chunk_n_rows
 from ..activations import Identity
 from ..layers import Activation, Dense
@@ -111,44 +113,59 @@ class OnePiece:
 
 
 class LinearPiece(OnePiece):
-    """The same for a linear network on dense rows, with the logits held output by output.
-
-    ``Zᵀ = Wᵀ Xᵀ`` and ``∇W = (∆ᵀ X)ᵀ`` read ``X`` in the order BLAS streams
-    fastest when the outputs are few: on 100,000 × 50 rows and 5 outputs the
-    two products took 0.7 of ``X W`` and ``Xᵀ ∆``. The loss runs over row
-    chunks of ``LOSS_CHUNK`` entries, whose temporaries stay in the cache
-    (the softmax's took 0.6 of its time on the whole array). The losses work
-    entry by entry or row by row, so neither the layout nor the chunks
-    change their gradient; the loss is summed chunk by chunk.
-    """
+    """The same for a linear network on dense rows, by :func:`linear_data_gradient`."""
 
     def __init__(self, objective, X, Y, sample_weight, total_weight):
         super().__init__(objective, X, np.asfortranarray(Y), sample_weight, total_weight)
-        self.layer = linear_layer(objective.network)
-        shape = (self.layer.units, X.shape[0])
-        self.ZT = np.empty(shape, dtype=self.layer.W_.dtype)
-        self.dZT = np.empty_like(self.ZT)
-        self.rows = max(1, LOSS_CHUNK // self.layer.units)
+        self.work = Scratch()
 
     def gradient(self):
-        objective, layer, ZT, dZT = self.objective, self.layer, self.ZT, self.dZT
-        np.matmul(layer.W_.T, self.X.T, out=ZT)
-        if layer.use_bias:
-            ZT += layer.b_[:, None]
-        data_loss, n = 0.0, ZT.shape[1]
-        for start in range(0, n, self.rows):  # gen_batches checks its arguments: 40 µs
-            rows = slice(start, min(start + self.rows, n))
-            weight = None if self.sample_weight is None else self.sample_weight[rows]
-            loss, dZ = objective.loss.loss_gradient(self.Y[rows], ZT[:, rows].T, weight)
-            data_loss += loss
-            dZT[:, rows] = dZ.T
-        if self.total_weight > 0:
-            dZT *= dZT.dtype.type(1.0 / self.total_weight)
-        layer.dW_[...] = (dZT @ self.X).T
-        if layer.use_bias:
-            np.matmul(dZT, np.ones(dZT.shape[1], dZT.dtype), out=layer.db_)
+        objective = self.objective
+        data_loss = linear_data_gradient(
+            objective, self.X, self.Y, self.sample_weight, self.total_weight, self.work
+        )
         objective.add_penalty_gradient(self.total_weight)
         return data_loss, objective.network.grads.astype(np.float64)
+
+
+def linear_data_gradient(objective, X, Y, sample_weight, total_weight, work):
+    """``Σ s_i loss_i`` of a linear network on dense rows; its grads ``∇ Σ s_i loss_i / Σ s_i``.
+
+    The logits are held output by output: ``Zᵀ = Wᵀ Xᵀ`` and ``∇W = (∆ᵀ
+    X)ᵀ`` read ``X`` in the order BLAS streams fastest when the outputs are
+    few (on 100,000 × 50 rows and 5 outputs the two products took 0.7 of
+    ``X W`` and ``Xᵀ ∆``). A loss with a kernel writes ``∆`` in one pass;
+    otherwise the loss runs over row chunks of ``LOSS_CHUNK`` entries,
+    whose temporaries stay in the cache (the softmax's took 0.6 of its time
+    on the whole array). The losses work entry by entry or row by row, so
+    neither the layout nor the chunks change their gradient. ``work`` (a
+    :class:`~sklearn_dl._parts.Scratch`) keeps ``Zᵀ`` and ``∆ᵀ`` from call
+    to call: nothing the size of ``X``'s rows is allocated, which matters
+    where freed memory goes back to the system at once (dask's workers),
+    so that every new array faults its pages in again.
+    """
+    layer, loss = linear_layer(objective.network), objective.loss
+    K, n = layer.units, X.shape[0]
+    ZT = work.front("logits", K * n, layer.W_.dtype).reshape(K, n)
+    dZT = work.front("logit gradients", K * n, layer.W_.dtype).reshape(K, n)
+    np.matmul(layer.W_.T, X.T, out=ZT)
+    if layer.use_bias:
+        ZT += layer.b_[:, None]
+    data_loss = _kernels.loss_gradient_into(loss, Y, ZT.T, dZT.T, sample_weight)
+    if data_loss is None:
+        data_loss, rows = 0.0, max(1, LOSS_CHUNK // K)
+        for start in range(0, n, rows):  # gen_batches checks its arguments: 40 µs
+            chunk = slice(start, min(start + rows, n))
+            weight = None if sample_weight is None else sample_weight[chunk]
+            part, dZ = loss.loss_gradient(Y[chunk], ZT[:, chunk].T, weight)
+            data_loss += part
+            dZT[:, chunk] = dZ.T
+    if total_weight > 0:
+        dZT *= dZT.dtype.type(1.0 / total_weight)
+    layer.dW_[...] = (dZT @ X).T  # into a transposed out=, numpy matmul bypasses BLAS
+    if layer.use_bias:
+        dZT.sum(axis=1, out=layer.db_)
+    return data_loss
 
 
 class MemoryChunks(OnePiece):
@@ -158,13 +175,14 @@ class MemoryChunks(OnePiece):
         super().__init__(objective, X, Y, sample_weight, total_weight)
         self.size = size
         self.data = data_objective(objective)
+        self.work = Scratch()
 
     def gradient(self):
         data_loss, grads = 0.0, np.zeros(self.objective.network.params.shape[0])
         for rows in gen_batches(self.X.shape[0], self.size):
             weight = None if self.sample_weight is None else self.sample_weight[rows]
             loss, grad = chunk_gradient(
-                self.data, None, self.total_weight, self.X[rows], self.Y[rows], weight
+                self.data, None, self.total_weight, self.X[rows], self.Y[rows], weight, self.work
             )
             data_loss += loss
             grads += grad
@@ -185,19 +203,25 @@ def penalty_gradient(objective, total_weight):
     return _host_float64(grads)
 
 
-def chunk_gradient(data, params, total_weight, X, Y, sample_weight):
+def chunk_gradient(data, params, total_weight, X, Y, sample_weight, work=None):
     """``(Σ_c s_i loss_i, ∇ Σ_c s_i loss_i / Σ s_i)`` of one chunk, in float64.
 
     ``data`` is a penalty-free objective; ``params``, when given, are
-    written into a copy of its network first (a worker may run several
-    chunks at once, each needs its own buffers).
+    written into the calling thread's copy of it first (a worker may run
+    several chunks at once, each needs its own buffers), which comes with
+    its own ``work``. A linear network on dense rows is evaluated by
+    :func:`linear_data_gradient`, as in memory.
     """
     if params is not None:
-        data = _own_copy(data)
+        data, work = _own_copy(data)
         data.network.params[...] = params
     if sp.issparse(X) and X.format != "csr":
         X = X.tocsr()
-    loss = data.data_gradient(X, Y, sample_weight, total_weight)
+    if isinstance(X, np.ndarray) and linear_layer(data.network) is not None:
+        work = Scratch() if work is None else work
+        loss = linear_data_gradient(data, X, Y, sample_weight, total_weight, work)
+    else:
+        loss = data.data_gradient(X, Y, sample_weight, total_weight)
     return float(loss), _host_float64(data.network.grads)
 
 
@@ -206,7 +230,7 @@ _copies = threading.local()
 
 
 def _own_copy(data):
-    """The calling thread's copy of ``data``, made on first use and kept with its buffers.
+    """The calling thread's copy of ``data`` and its work arrays, made on first use and kept.
 
     A worker may run several chunks at once, so each thread needs its own
     network. Keeping it between evaluations keeps its buffers too: a fresh
@@ -217,7 +241,7 @@ def _own_copy(data):
     kept = _copies.__dict__.setdefault("kept", weakref.WeakKeyDictionary())
     own = kept.get(data)
     if own is None:
-        own = kept[data] = copy.deepcopy(data)
+        own = kept[data] = (copy.deepcopy(data), Scratch())
     return own
 
 

@@ -212,23 +212,46 @@ def activation_backward(activation, A: np.ndarray, dA: np.ndarray) -> bool:
 
 
 def loss_gradient(loss, Y: np.ndarray, Z: np.ndarray, sample_weight) -> tuple | None:
-    """``loss.loss_gradient(Y, Z)`` by one kernel (no sample weights), or None where numpy must.
+    """``loss.loss_gradient(Y, Z, sample_weight)`` by one kernel, or None where numpy must.
 
     Returns
     -------
     tuple of (float, ndarray) or None
-        ``Σ loss_i`` and ``∂loss_i/∂Z_i`` in a new array, as the loss returns them.
+        ``Σ s_i loss_i`` and ``s_i ∂loss_i/∂Z_i`` in a new array, as the loss returns them.
+    """
+    grad = np.empty_like(Z)
+    value = loss_gradient_into(loss, Y, Z, grad, sample_weight)
+    return None if value is None else (value, grad)
+
+
+def loss_gradient_into(loss, Y: np.ndarray, Z: np.ndarray, G: np.ndarray, sample_weight):
+    """``Σ s_i loss_i``, with ``G ← s_i ∂loss_i/∂Z_i``, by one kernel; None where numpy must.
+
+    ``Y``, ``Z`` and ``G`` may each be in C or Fortran order (e.g. the
+    transposes of logits held output by output); writing into ``G`` spares
+    the allocation of a new gradient.
     """
     name = _LOSSES.get(type(loss))
-    if name is None or sample_weight is not None or Z.ndim != 2 or not enabled_for(Z, 0):
+    if name is None or Z.ndim != 2 or not enabled_for(_contiguous(Z), 0):
         return None
-    if Y.dtype != Z.dtype or not Y.flags.c_contiguous:
+    if not Y.dtype == G.dtype == Z.dtype or _contiguous(Y) is None or _contiguous(G) is None:
         return None
-    grad = np.empty_like(Z)
+    one = Z.dtype.type(1)
+    if sample_weight is None:
+        sample_weight = np.ones(0, Z.dtype)
+    elif sample_weight.dtype != Z.dtype or not sample_weight.flags.c_contiguous:
+        return None
     result = []
-    if not call(name, Y, Z, grad, Z.dtype.type(1), out=result):
+    if not call(name, Y, Z, G, sample_weight, one, out=result):
         return None
-    return result[0], grad
+    return result[0]
+
+
+def _contiguous(array):
+    """``array`` or its transpose, whichever is in C order (None when neither is)."""
+    if array.flags.c_contiguous:
+        return array
+    return array.T if array.flags.f_contiguous else None
 
 
 def add_scaled(grad: np.ndarray, W: np.ndarray, scale: float) -> bool:

@@ -231,14 +231,15 @@ def activation_backward(A, dA, kind, one):
 
 
 @_jit
-def binary_cross_entropy(Y, Z, G, one):
-    """``G = sigmoid(Z) - Y``; return ``Σ log(1 + exp(z)) - y z`` (rows summed in float64).
+def binary_cross_entropy(Y, Z, G, S, one):
+    """``G = s (sigmoid(Z) - Y)``; return ``Σ_i s_i Σ_k log(1 + exp(z)) - y z`` (in float64).
 
     With ``e = exp(-|z|)``: ``log(1 + exp(z)) = max(z, 0) + log1p(e)`` and
     ``sigmoid(z)`` is ``1 / (1 + e)`` for ``z >= 0``, ``e / (1 + e)`` below:
-    one exponential per entry, and no overflow.
+    one exponential per entry, and no overflow. ``S`` holds the sample
+    weights ``s_i``, or nothing when every ``s_i`` is 1.
     """
-    zero, total = one - one, 0.0
+    zero, total, weighted = one - one, 0.0, S.shape[0] > 0
     for i in range(Z.shape[0]):
         row = zero
         for k in range(Z.shape[1]):
@@ -247,21 +248,28 @@ def binary_cross_entropy(Y, Z, G, one):
             p = one / (one + e)
             G[i, k] = (p if z >= zero else e * p) - y
             row += (max(z, zero) + np.log1p(e)) - y * z
-        total += row
+        if weighted:
+            for k in range(Z.shape[1]):
+                G[i, k] *= S[i]
+            total += row * S[i]
+        else:
+            total += row
     return total
 
 
 @_jit
-def categorical_cross_entropy(Y, Z, G, one):
-    """``G = softmax(Z) - Y``; return ``Σ_i (Σ_k y_k) log Σ_k exp(s_k) - Σ_k y_k s_k``.
+def categorical_cross_entropy(Y, Z, G, S, one):
+    """``G = s (softmax(Z) - Y)``; return ``Σ_i s_i ((Σ_k y_k) log Σ_k exp(c_k) - Σ_k y_k c_k)``.
 
-    ``s = z - max z`` per row, as the numpy reference shifts it; rows summed in float64.
+    ``c = z - max z`` per row, as the numpy reference shifts it; rows summed
+    in float64. ``S`` holds the sample weights ``s_i``, or nothing when
+    every ``s_i`` is 1.
     """
-    total = 0.0
+    total, weighted = 0.0, S.shape[0] > 0
     for i in range(Z.shape[0]):
         z, g, y = Z[i], G[i], Y[i]
         top = z.max()
-        norm, y_sum, y_s = one - one, one - one, one - one
+        norm, y_sum, y_c = one - one, one - one, one - one
         for k in range(z.shape[0]):
             e = np.exp(z[k] - top)
             g[k] = e
@@ -269,8 +277,14 @@ def categorical_cross_entropy(Y, Z, G, one):
         for k in range(z.shape[0]):
             g[k] = g[k] / norm - y[k]
             y_sum += y[k]
-            y_s += y[k] * (z[k] - top)
-        total += np.log(norm) * y_sum - y_s
+            y_c += y[k] * (z[k] - top)
+        row = np.log(norm) * y_sum - y_c
+        if weighted:
+            for k in range(z.shape[0]):
+                g[k] *= S[i]
+            total += row * S[i]
+        else:
+            total += row
     return total
 
 
