@@ -2,9 +2,10 @@
 
 1,000,000 × 50 standardised float64 rows in 10 chunks, binary and 5 classes,
 on a local cluster of worker processes (``--workers N`` single-threaded
-ones). Each fit is timed from the persisted dask arrays, after one small fit
-of each estimator has warmed the workers (their first imports), and its coefficients are compared with the exact optimum,
-scikit-learn's ``LogisticRegression(tol=1e-12)`` on the same data in memory.
+ones). Each fit is timed from the persisted dask arrays, after one small
+fit of each estimator has warmed the workers (their first imports), and its
+coefficients are compared with the exact optimum, scikit-learn's
+``LogisticRegression(tol=1e-12)`` on the same data in memory.
 
 Targets: ours within 1e-4 of the optimum in both cases, in at most 0.5× the
 time of dask-ml's ``solver="lbfgs"``. dask-ml fits one binary model whatever
