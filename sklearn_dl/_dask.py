@@ -137,8 +137,8 @@ class ChunkRunner:
         return groups
 
     def share(self, value):
-        if self.client is None:
-            return value
+        if self.client is None or _small(value):
+            return value  # a small array rides with each task: no task of its own to wait for
         # A task that returns ``value`` rather than a scatter: the scheduler
         # can run it again should the worker holding the result die.
         return self.client.submit(_itself, value, pure=False)
@@ -167,6 +167,11 @@ class ChunkRunner:
             for i, value in zip(numbers, values, strict=True):
                 results[i] = value
         return results
+
+
+def _small(value):
+    """Whether ``value`` is an array small enough to send with every task (64 KiB)."""
+    return isinstance(value, np.ndarray) and value.nbytes <= 2**16
 
 
 def wait_for(futures):
