@@ -555,9 +555,22 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
     history_ = property(lambda self: self._state.history)
     t_ = property(lambda self: self._state.t)
     learning_rate_init_ = property(lambda self: self._state.schedule.lr0_)
-    loss_curve_ = property(lambda self: list(self.history_["loss"]))
-    loss_ = property(lambda self: self.history_["loss"][-1])
+    loss_curve_ = property(lambda self: list(self._logged("loss")))
+    loss_ = property(lambda self: self._logged("loss")[-1])
     best_loss_ = property(lambda self: None if self.early_stopping else min(self.loss_curve_))
+
+    def _logged(self, key):
+        """The history of ``key``; an AttributeError before an epoch has logged it.
+
+        So that ``hasattr`` and ``dir`` work during ``fit`` too (dask-ml
+        tokenizes an estimator passed to a task by its fitted attributes).
+        """
+        try:
+            return self.history_[key]
+        except KeyError:
+            raise AttributeError(
+                f"No epoch has logged {key!r} yet: this {type(self).__name__} is being fitted."
+            ) from None
 
     @property
     def validation_scores_(self):
