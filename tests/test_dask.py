@@ -397,6 +397,67 @@ def test_the_client_never_holds_X(client):
     assert peak < X.nbytes / 10, f"peak {peak / 2**20:.1f} MiB"
 
 
+def in_chunks(rows, *arrays):
+    """Each array as a dask array of ``rows``-row chunks (None stays None)."""
+    return [None if a is None else da.from_array(a, chunks=(rows, *a.shape[1:])) for a in arrays]
+
+
+def validated_fit(model, X, y, weight, validation):
+    if y is None:  # the autoencoder takes its validation rows alone
+        return quietly(model.fit, X, validation_data=validation[0])
+    return quietly(model.fit, X, y, sample_weight=weight, validation_data=validation)
+
+
+def assert_same_history(got, want, rtol):
+    assert list(got.history_) == list(want.history_) == ["loss", "lr", "val_loss", "val_score"]
+    for key, values in want.history_.items():
+        np.testing.assert_allclose(got.history_[key], values, rtol=rtol, atol=0, err_msg=key)
+
+
+@pytest.mark.parametrize("name", ["LogisticRegression-binary", "MLPRegressor", "Autoencoder"])
+def test_a_full_batch_fit_on_a_dask_array_validates_on_dask_arrays_as_in_memory(client, name):
+    make, kind = FULL_BATCH[name]
+    X, y, weight = training_data(kind)
+    train = [None if a is None else a[:180] for a in (X, y, weight)]
+    validation = [None if a is None else a[180:] for a in (X, y, weight)]
+
+    def make_short():
+        return make().set_params(max_iter=8)
+
+    here = validated_fit(make_short(), *train, validation)
+    # The validation rows in three chunks of their own: 25, 25 and 10 rows.
+    there = validated_fit(make_short(), *on_dask(*train), in_chunks(25, *validation))
+    again = validated_fit(make_short(), *on_dask(*train), in_chunks(25, *validation))
+    in_memory = validated_fit(make_short(), *on_dask(*train), validation)
+
+    assert there.n_iter_ == here.n_iter_
+    assert_same_history(there, here, rtol=1e-8)
+    assert_same_history(in_memory, here, rtol=1e-8)
+    np.testing.assert_allclose(there.validation_scores_, here.validation_scores_, rtol=1e-8)
+    np.testing.assert_allclose(there.best_validation_score_, here.best_validation_score_)
+    assert again.history_ == there.history_  # the same bits
+
+
+def test_the_client_never_holds_the_validation_data(client):
+    tracemalloc = pytest.importorskip("tracemalloc")
+    X, _, _ = dataset(15, n_features=10)
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    # 32 MB of validation rows, generated and kept on the workers.
+    X_val = da.random.default_rng(15).normal(size=(400_000, 10), chunks=(100_000, 10))
+    y_val = (X_val[:, 0] - X_val[:, 1] > 0).astype(int)
+    tracemalloc.start()
+    try:
+        model = quietly(
+            LogisticRegression(max_iter=3).fit, *on_dask(X, y), validation_data=(X_val, y_val)
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X_val.nbytes / 10, f"peak {peak / 2**20:.1f} MiB"
+    assert len(model.history_["val_loss"]) == len(model.history_["loss"])
+    assert model.validation_scores_[-1] > 0.9
+
+
 # -- mini-batch fit on dask arrays: passes over the chunks ---------------------------------
 
 
