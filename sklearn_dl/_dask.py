@@ -17,7 +17,7 @@ is passed in, so that fitting NumPy data never loads it.
 
 Validation data given as dask arrays, and the rows held out, stay on the
 workers too (:class:`DaskRows`): each epoch's ``val_loss`` and ``val_score``
-are summed from one task per chunk (a mini-batch fit scores them only).
+are summed from one task per chunk.
 
 Prediction methods decorated with :func:`chunkwise` return dask arrays,
 computed chunk by chunk when asked for.
@@ -34,7 +34,7 @@ import scipy.sparse as sp
 from sklearn.base import is_classifier, is_regressor
 
 from ._engine.chunked import _own_copy, is_dask
-from ._engine.data import Data
+from ._engine.data import Data, check_validation_weight
 from ._validation import check_feature_names
 
 _MISSING = (
@@ -496,8 +496,8 @@ def stream(estimator, X, y, sample_weight, validation_data):
     the training state). ``class_weight="balanced"`` is computed once, from
     the class counts of all of ``y``; ``early_stopping`` holds out rows of
     every chunk (:func:`held_out`). The held-out rows, or
-    ``validation_data``, are scored chunk by chunk after each pass
-    (``validation_scores_``). Training stops after ``max_iter`` passes, or
+    ``validation_data``, are evaluated chunk by chunk after each pass
+    (``val_loss`` and ``val_score`` in ``history_``). Training stops after ``max_iter`` passes, or
     once the validation score with ``early_stopping`` (otherwise the mean
     loss of a pass) has not improved by ``tol`` for more than
     ``n_iter_no_change`` passes, as in memory.
@@ -513,6 +513,10 @@ def stream(estimator, X, y, sample_weight, validation_data):
         validation = _validation_set(estimator, validation_data, classes)
     elif estimator.early_stopping:
         train, validation = _hold_out(estimator, X, y, sample_weight, classes, per_class)
+    train_weight = None
+    if validation is not None:
+        check_validation_weight(validation)
+        train_weight = _training_weight(train, classes, per_class)
     watch = _watcher(estimator)
     # The chunks' steps hold nothing out and weigh the classes as all of y does.
     settings = {"early_stopping": False}
@@ -521,14 +525,16 @@ def stream(estimator, X, y, sample_weight, validation_data):
     if not estimator.warm_start:
         estimator.__dict__.pop("network_", None)  # fit starts a new training
     with _temporarily(estimator, settings):
-        estimator.n_iter_ = _passes(estimator, train, validation, classes, watch)
+        estimator.n_iter_ = _passes(estimator, train, (validation, train_weight), classes, watch)
     return estimator
 
 
 def _passes(estimator, train, validation, classes, watch):
     """Passes over the chunks of ``train`` until ``watch`` stops them; return their number.
 
-    ``train`` is ``X, y, sample_weight`` and the rows to train on (None: all).
+    ``train`` is ``X, y, sample_weight`` and the rows to train on (None: all);
+    ``validation`` the validation rows (or None) and the total weight of
+    the training rows, which scales the penalty in ``val_loss``.
     """
     import dask
 
@@ -547,9 +553,10 @@ def _passes(estimator, train, validation, classes, watch):
             loss += estimator.loss_ * X_c.shape[0]
             rows += X_c.shape[0]
         logs = {"loss": loss / rows}
-        if validation is not None:
-            logs["val_score"] = validation.score(estimator)
-            estimator.history_.setdefault("val_score", []).append(logs["val_score"])
+        if validation[0] is not None:  # after the pass's steps, as the history has them
+            logs.update(_validation_logs(estimator, *validation))
+            for key in ("val_loss", "val_score"):
+                estimator.history_.setdefault(key, []).append(logs[key])
         passes += 1
         # The callback reads the parameters from its first argument's ``params``.
         if watch.on_epoch_end(estimator.network_, passes - 1, logs):
@@ -615,6 +622,34 @@ def _validation_score(estimator, X, y, sample_weight):
     if y is None:  # the autoencoder
         return estimator.score(X)
     return estimator.score(X, y, sample_weight=sample_weight)
+
+
+def _validation_logs(estimator, validation, train_weight):
+    """``val_loss`` and ``val_score`` of ``validation``, as the trainer logs them in memory.
+
+    ``val_loss`` is the objective on the validation rows: their loss over
+    their total weight, plus the penalty over the training weight.
+    """
+    validation.encode(estimator)
+    objective = estimator._objective()
+    val_loss = (
+        objective.evaluate(validation) / validation.total_weight
+        + objective.penalty_value() / train_weight
+    )
+    return {"val_loss": float(val_loss), "val_score": validation.score(estimator)}
+
+
+def _training_weight(train, classes, per_class):
+    """``Σ s_i`` over the rows a mini-batch fit trains on, class weights included, in float64."""
+    X, y, sample_weight, kept = train
+    if sample_weight is not None:
+        sample_weight = sample_weight.astype(X.dtype)
+    weights = _weighted(sample_weight, y, classes, per_class, X.dtype)
+    if weights is None:
+        return float(X.shape[0] if kept is None else kept.sum().compute())
+    if kept is not None:
+        weights = weights * kept
+    return float(weights.sum(dtype=np.float64).compute())
 
 
 # -- validation data on the workers ----------------------------------------------------------

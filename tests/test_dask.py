@@ -27,6 +27,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_validate  # noqa:
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from sklearn_dl._engine.data import Data  # noqa: E402
 from sklearn_dl.callbacks import Callback  # noqa: E402
 from sklearn_dl.linear_model import LinearRegression, LogisticRegression  # noqa: E402
 from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor  # noqa: E402
@@ -553,6 +554,53 @@ def test_a_mini_batch_fit_on_a_dask_array_scores_the_validation_data_each_pass(c
     assert fitted.validation_scores_[-1] == fitted.score(X[180:], y[180:])
     sparse = clone(model).fit(X_dask, y_dask, validation_data=(sp.csr_matrix(X[180:]), y[180:]))
     assert sparse.validation_scores_ == fitted.validation_scores_
+
+
+def validation_loss(model, train, validation):
+    """The validation loss as a fit in memory logs it: the training rows scale the penalty."""
+    objective = model._objective()
+    (X, y, weight), (X_val, y_val, weight_val) = train, validation
+    weight = model._sample_weight(weight, X, y)
+    weight_val = model._sample_weight(weight_val, X_val, y_val)
+    Y_val = model._encode_targets(y_val, X_val.dtype, reset=False)
+    loss = objective.evaluate(Data(X_val, Y_val, weight_val))
+    loss /= len(y_val) if weight_val is None else weight_val.sum()
+    return loss + objective.penalty_value() / (len(y) if weight is None else weight.sum())
+
+
+def test_a_mini_batch_fit_on_a_dask_array_logs_the_validation_loss_each_pass(client):
+    X, y, weight, model = early_stopping_fit(
+        early_stopping=False, max_iter=3, n_iter_no_change=10, class_weight={0: 2.0, 2: 0.5}
+    )
+    train, validation = (X[:180], y[:180], weight[:180]), (X[180:], y[180:], weight[180:])
+    fitted = model.fit(*on_dask(*train), validation_data=in_chunks(25, *validation))
+    again = clone(model).fit(*on_dask(*train), validation_data=in_chunks(25, *validation))
+    in_memory = clone(model).fit(*train, validation_data=validation)
+
+    assert list(fitted.history_) == list(in_memory.history_)
+    assert len(fitted.history_["val_loss"]) == fitted.n_iter_ == 3
+    np.testing.assert_allclose(
+        fitted.history_["val_loss"][-1], validation_loss(fitted, train, validation), rtol=1e-8
+    )
+    assert fitted.history_["val_loss"][0] > fitted.history_["val_loss"][-1]
+    assert again.history_ == fitted.history_  # the same bits
+
+
+def test_a_mini_batch_fit_on_a_dask_array_logs_the_loss_of_the_rows_held_out(client):
+    from sklearn_dl._dask import held_out
+
+    X, y, _, model = early_stopping_fit(max_iter=3, n_iter_no_change=10)
+    X_dask, y_dask = on_dask(X, y)
+    fitted = clone(model).fit(X_dask, y_dask)
+    assert len(fitted.history_["val_loss"]) == len(fitted.validation_scores_) == 3
+    # One pass: its parameters are the best, those of the fitted model.
+    one = clone(model).set_params(max_iter=1).fit(X_dask, y_dask)
+    held = held_out(model, X_dask, y_dask, one.classes_)[0].compute()
+    train, validation = (X[~held], y[~held], None), (X[held], y[held], None)
+    assert one.history_["val_loss"] == fitted.history_["val_loss"][:1]
+    np.testing.assert_allclose(
+        one.history_["val_loss"][0], validation_loss(one, train, validation), rtol=1e-8
+    )
 
 
 # -- faults ----------------------------------------------------------------------------
