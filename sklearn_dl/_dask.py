@@ -13,13 +13,18 @@ is passed in, so that fitting NumPy data never loads it.
 - a mini-batch solver: :func:`stream` passes over the chunks, in an order
   drawn from ``random_state``, with one ``partial_fit`` step per chunk; the
   rows ``early_stopping`` holds out are chosen chunk by chunk
-  (:func:`held_out`) and scored where they live.
+  (:func:`held_out`).
+
+Validation data given as dask arrays, and the rows held out, stay on the
+workers too (:class:`DaskRows`): each epoch's ``val_loss`` and ``val_score``
+are summed from one task per chunk.
 
 Prediction methods decorated with :func:`chunkwise` return dask arrays,
 computed chunk by chunk when asked for.
 """
 
 import contextlib
+import copy
 import functools
 import math
 import warnings
@@ -28,7 +33,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_classifier, is_regressor
 
-from ._engine.chunked import is_dask
+from ._engine.chunked import _own_copy, is_dask
+from ._engine.data import Data, check_validation_weight
 from ._validation import check_feature_names
 
 _MISSING = (
@@ -553,8 +559,8 @@ def stream(estimator, X, y, sample_weight, validation_data):
     the training state). ``class_weight="balanced"`` is computed once, from
     the class counts of all of ``y``; ``early_stopping`` holds out rows of
     every chunk (:func:`held_out`). The held-out rows, or
-    ``validation_data``, are scored chunk by chunk after each pass
-    (``validation_scores_``). Training stops after ``max_iter`` passes, or
+    ``validation_data``, are evaluated chunk by chunk after each pass
+    (``val_loss`` and ``val_score`` in ``history_``). Training stops after ``max_iter`` passes, or
     once the validation score with ``early_stopping`` (otherwise the mean
     loss of a pass) has not improved by ``tol`` for more than
     ``n_iter_no_change`` passes, as in memory.
@@ -570,6 +576,10 @@ def stream(estimator, X, y, sample_weight, validation_data):
         validation = _validation_set(estimator, validation_data, classes)
     elif estimator.early_stopping:
         train, validation = _hold_out(estimator, X, y, sample_weight, classes, per_class)
+    train_weight = None
+    if validation is not None:
+        check_validation_weight(validation)
+        train_weight = _training_weight(train, classes, per_class)
     watch = _watcher(estimator)
     # The chunks' steps hold nothing out and weigh the classes as all of y does.
     settings = {"early_stopping": False}
@@ -578,14 +588,16 @@ def stream(estimator, X, y, sample_weight, validation_data):
     if not estimator.warm_start:
         estimator.__dict__.pop("network_", None)  # fit starts a new training
     with _temporarily(estimator, settings):
-        estimator.n_iter_ = _passes(estimator, train, validation, classes, watch)
+        estimator.n_iter_ = _passes(estimator, train, (validation, train_weight), classes, watch)
     return estimator
 
 
 def _passes(estimator, train, validation, classes, watch):
     """Passes over the chunks of ``train`` until ``watch`` stops them; return their number.
 
-    ``train`` is ``X, y, sample_weight`` and the rows to train on (None: all).
+    ``train`` is ``X, y, sample_weight`` and the rows to train on (None: all);
+    ``validation`` the validation rows (or None) and the total weight of
+    the training rows, which scales the penalty in ``val_loss``.
     """
     import dask
 
@@ -604,9 +616,10 @@ def _passes(estimator, train, validation, classes, watch):
             loss += estimator.loss_ * X_c.shape[0]
             rows += X_c.shape[0]
         logs = {"loss": loss / rows}
-        if validation is not None:
-            logs["val_score"] = _validation_score(estimator, *validation)
-            estimator.history_.setdefault("val_score", []).append(logs["val_score"])
+        if validation[0] is not None:  # after the pass's steps, as the history has them
+            logs.update(_validation_logs(estimator, *validation))
+            for key in ("val_loss", "val_score"):
+                estimator.history_.setdefault(key, []).append(logs[key])
         passes += 1
         # The callback reads the parameters from its first argument's ``params``.
         if watch.on_epoch_end(estimator.network_, passes - 1, logs):
@@ -667,8 +680,6 @@ def _temporarily(estimator, settings):
 
 def _validation_score(estimator, X, y, sample_weight):
     """The score of held-out dask arrays: from sums over the chunks without ``scoring``."""
-    from ._engine.data import Data
-
     if estimator.scoring is not None:  # the scorer's metric sees the predictions whole
         return estimator._validation_score(Data(X, None, sample_weight, y=y))
     if y is None:  # the autoencoder
@@ -676,11 +687,212 @@ def _validation_score(estimator, X, y, sample_weight):
     return estimator.score(X, y, sample_weight=sample_weight)
 
 
-# -- the validation data of a mini-batch fit -----------------------------------------------
+def _validation_logs(estimator, validation, train_weight):
+    """``val_loss`` and ``val_score`` of ``validation``, as the trainer logs them in memory.
+
+    ``val_loss`` is the objective on the validation rows: their loss over
+    their total weight, plus the penalty over the training weight.
+    """
+    validation.encode(estimator)
+    objective = estimator._objective()
+    val_loss = (
+        objective.evaluate(validation) / validation.total_weight
+        + objective.penalty_value() / train_weight
+    )
+    return {"val_loss": float(val_loss), "val_score": validation.score(estimator)}
+
+
+def _training_weight(train, classes, per_class):
+    """``Σ s_i`` over the rows a mini-batch fit trains on, class weights included, in float64."""
+    X, y, sample_weight, kept = train
+    if sample_weight is not None:
+        sample_weight = sample_weight.astype(X.dtype)
+    weights = _weighted(sample_weight, y, classes, per_class, X.dtype)
+    if weights is None:
+        return float(X.shape[0] if kept is None else kept.sum().compute())
+    if kept is not None:
+        weights = weights * kept
+    return float(weights.sum(dtype=np.float64).compute())
+
+
+# -- validation data on the workers ----------------------------------------------------------
+
+
+class DaskRows(Data):
+    """Validation data as persisted dask arrays, evaluated chunk by chunk where they live.
+
+    The targets ``Y`` are encoded by :meth:`encode`, once the estimator has
+    learned its encoding (a mini-batch fit learns it in its first pass).
+    One task per chunk computes the chunk's logits once, and from them its
+    loss and the sums the estimator's score is made of; the client adds
+    them up in float64 in the order of the chunks, so that an evaluation
+    gives the same bits every time.
+    """
+
+    rule = None  # how the chunks' sums make the score (None: ``score`` on dask arrays)
+    _last = None  # the parameters of the last evaluation, and the sums of the score there
+
+    @functools.cached_property
+    def total_weight(self):
+        if self.sample_weight is None:
+            return float(self.n_samples)
+        return float(self.sample_weight.sum(dtype=np.float64).compute())
+
+    def encode(self, estimator):
+        """Encode the targets for the loss, chunk by chunk, unless done already."""
+        if self.Y is None:
+            self.Y = _encoded_targets(estimator, self.X, self.y)
+            self.rule = _score_rule(estimator)
+
+    def loss_sum(self, objective):
+        """``Σ s_i loss_i`` in inference mode at the network's parameters, in float64."""
+        params = objective.network.params.copy()
+        results = self._run(objective, params)
+        self._last = params, [sums for _, sums in results]
+        total = 0.0
+        for loss, _ in results:  # in the order of the chunks
+            total += loss
+        return total
+
+    def score(self, estimator):
+        """The estimator's score of these rows, from the sums of :meth:`loss_sum`'s tasks.
+
+        The trainer asks for it right after the loss, at the same
+        parameters: the tasks then run once for both.
+        """
+        if self.rule is None:
+            return _validation_score(estimator, self.X, self.y, self.sample_weight)
+        params = estimator.network_.params
+        if self._last is None or not np.array_equal(self._last[0], params):
+            self.loss_sum(estimator._objective())
+        return _combined_score(self.rule, self._last[1])
+
+    def _run(self, objective, params):
+        """``(loss, sums)`` of each chunk, in the order of the chunks."""
+        if "runner" not in self.__dict__:  # the chunks persisted, the network sent, once
+            self.runner = ChunkRunner(self.X, self.Y, self.sample_weight)
+            self.shared = self.runner.share(_bare_objective(objective))
+        params = self.runner.share(params)
+        return self.runner.run(_chunk_validation, self.shared, params, self.rule)
+
+
+def validation_rows(estimator, validation_data):
+    """``validation_data`` of a full-batch fit as :class:`DaskRows`, its targets encoded."""
+    classes = estimator.classes_ if is_classifier(estimator) else None
+    rows = _validation_set(estimator, validation_data, classes)
+    rows.encode(estimator)
+    return rows
+
+
+def _encoded_targets(estimator, X, y):
+    """The targets of validation rows as the loss takes them, encoded chunk by chunk.
+
+    The encoding learned from the training data is checked here on a small
+    summary (a regressor's first row, the autoencoder's range); a
+    classifier's labels were checked against its classes already.
+    """
+    if y is None:  # the autoencoder
+        return _encode_inputs(estimator, X, first=False)
+    if not is_classifier(estimator):
+        estimator._encode_targets(y[:1].compute(), X.dtype, reset=False)
+    return y.map_blocks(
+        _encode_block,
+        estimator,
+        X.dtype,
+        False,
+        chunks=(y.chunks[0], (estimator.network_.n_out,)),
+        new_axis=1 if y.ndim == 1 else None,
+        dtype=X.dtype,
+    )
+
+
+def _bare_objective(objective):
+    """The penalty-free objective on a copy of the network without its buffers, to send."""
+    network = copy.deepcopy(objective.network)
+    network.release()
+    return type(objective)(network, objective.loss)
+
+
+def _chunk_validation(data, params, rule, X, Y, sample_weight):
+    """One chunk's ``Σ s_i loss_i`` in inference mode at ``params``, and its score's sums."""
+    data, _ = _own_copy(data)  # a worker may run several chunks at once
+    data.network.params[...] = params
+    if sp.issparse(X) and X.format != "csr":
+        X = X.tocsr()
+    Z = data.network.forward(X)
+    sums = None if rule is None else _score_sums(rule, data.loss, Y, Z, sample_weight)
+    return float(data.loss.value(Y, Z, sample_weight)), sums
+
+
+def _score_rule(estimator):
+    """How the sums of the chunks make the score ``_score_logits`` gives in memory.
+
+    None where they do not: a ``scoring``, or a score of the estimator's own
+    (the variational autoencoder's ELBO), which ``score`` on dask arrays gives.
+    """
+    from ._engine.base import BaseNetwork
+
+    if estimator.scoring is not None:
+        return None
+    if type(estimator)._validation_score is not BaseNetwork._validation_score:
+        return None
+    if is_classifier(estimator):
+        return "sigmoid" if estimator._binary or estimator._is_multilabel else "softmax"
+    if is_regressor(estimator):
+        return "r2"
+    if hasattr(estimator, "_squared_error_sum"):  # the autoencoder
+        return "squared_error"
+    return None
+
+
+def _score_sums(rule, loss, Y, Z, sample_weight):
+    """The sums one chunk adds to its score, in float64.
+
+    Accuracy: the weight of the rows predicted right, and of all rows. R²:
+    per output, the chunk's weight, weighted mean of ``y``, weighted sum
+    of squares about that mean, and weighted sum of squared residuals
+    (merged over the chunks as Chan et al.'s parallel variance). The
+    autoencoder: the sum of squared errors, and the number of entries.
+    """
+    s = np.ones(Y.shape[0]) if sample_weight is None else sample_weight.astype(np.float64)
+    if rule == "sigmoid":  # every output on the side of 0 its label is on
+        right = np.all((Y > 0.5) == (Z > 0), axis=1)
+        return np.array([s @ right, s.sum()])
+    if rule == "softmax":
+        right = Y.argmax(axis=1) == Z.argmax(axis=1)
+        return np.array([s @ right, s.sum()])
+    Y = np.asarray(Y, dtype=np.float64)
+    residual = np.asarray(loss.link(Z), dtype=np.float64) - Y
+    if rule == "squared_error":
+        residual = residual.ravel()
+        return np.array([residual @ residual, residual.size])
+    weight = s.sum()
+    mean = s @ Y / weight if weight > 0 else np.zeros(Y.shape[1])
+    return np.stack([np.full(Y.shape[1], weight), mean, s @ (Y - mean) ** 2, s @ residual**2])
+
+
+def _combined_score(rule, parts):
+    """The score from the sums of the chunks, added in their order."""
+    total = np.zeros_like(parts[0])
+    for part in parts:
+        total += part
+    if rule in ("sigmoid", "softmax"):
+        return float(total[0] / total[1])
+    if rule == "squared_error":
+        return -float(total[0] / total[1]) if total[1] else 0.0
+    weight = total[0]
+    mean = sum(part[0] * part[1] for part in parts) / weight
+    spread = total[2] + sum(part[0] * (part[1] - mean) ** 2 for part in parts)
+    residual = total[3]
+    scores = np.ones(len(spread))  # scikit-learn's r2_score: 1 where y and ŷ are constant
+    defined = spread != 0
+    scores[defined] = 1 - residual[defined] / spread[defined]
+    scores[~defined & (residual != 0)] = 0.0
+    return float(scores.mean())
 
 
 def _validation_set(estimator, validation_data, classes):
-    """``validation_data`` as persisted dask arrays, weighted as the training data are."""
+    """``validation_data`` as :class:`DaskRows` of persisted arrays, weighted as in memory."""
     import dask
 
     if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
@@ -693,10 +905,25 @@ def _validation_set(estimator, validation_data, classes):
         X_val = _one_chunk(X_val)
     X_val = rows_of(estimator, X_val, reset=False)
     y_val = _rows_like(y_val, X_val, "y")
+    if classes is not None:
+        _check_labels(y_val, classes)
     w_val = _checked_weights(_rows_like(w_val[0] if w_val else None, X_val, "w"), X_val.dtype)
     # As in memory: class weights from the validation labels' own counts.
     per_class = _per_class_weights(estimator, y_val, classes)
-    return dask.persist(X_val, y_val, _weighted(w_val, y_val, classes, per_class, X_val.dtype))
+    w_val = _weighted(w_val, y_val, classes, per_class, X_val.dtype)
+    X_val, y_val, w_val = dask.persist(X_val, y_val, w_val)
+    return DaskRows(X_val, None, w_val, y=y_val)
+
+
+def _check_labels(y, classes):
+    """Refuse validation labels outside the classes of the training data."""
+    labels = np.unique(y.map_blocks(np.unique, chunks=(np.nan,)).compute())
+    unseen = np.setdiff1d(labels, classes)
+    if unseen.size:
+        raise ValueError(
+            f"The validation labels {unseen.tolist()} are not among the classes of "
+            f"the training data, {classes.tolist()}."
+        )
 
 
 def _one_chunk(X):
@@ -718,8 +945,8 @@ def _hold_out(estimator, X, y, sample_weight, classes, per_class):
     held, n_held = held_out(estimator, X, y, classes)
     X_val, y_val, w_val = (_rows_where(a, held, n_held) for a in (X, y, sample_weight))
     w_val = _weighted(w_val, y_val, classes, per_class, X.dtype)
-    kept, *validation = dask.persist(~held, X_val, y_val, w_val)
-    return (X, y, sample_weight, kept), validation
+    kept, X_val, y_val, w_val = dask.persist(~held, X_val, y_val, w_val)
+    return (X, y, sample_weight, kept), DaskRows(X_val, None, w_val, y=y_val)
 
 
 def held_out(estimator, X, y, classes):

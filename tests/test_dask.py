@@ -28,6 +28,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sklearn_dl import _dask  # noqa: E402
+from sklearn_dl._engine.data import Data  # noqa: E402
 from sklearn_dl.callbacks import Callback  # noqa: E402
 from sklearn_dl.linear_model import LinearRegression, LogisticRegression  # noqa: E402
 from sklearn_dl.neighbors import KNeighborsClassifier, KNeighborsRegressor  # noqa: E402
@@ -415,6 +416,67 @@ def test_the_client_never_holds_X(client):
     assert peak < X.nbytes / 10, f"peak {peak / 2**20:.1f} MiB"
 
 
+def in_chunks(rows, *arrays):
+    """Each array as a dask array of ``rows``-row chunks (None stays None)."""
+    return [None if a is None else da.from_array(a, chunks=(rows, *a.shape[1:])) for a in arrays]
+
+
+def validated_fit(model, X, y, weight, validation):
+    if y is None:  # the autoencoder takes its validation rows alone
+        return quietly(model.fit, X, validation_data=validation[0])
+    return quietly(model.fit, X, y, sample_weight=weight, validation_data=validation)
+
+
+def assert_same_history(got, want, rtol):
+    assert list(got.history_) == list(want.history_) == ["loss", "lr", "val_loss", "val_score"]
+    for key, values in want.history_.items():
+        np.testing.assert_allclose(got.history_[key], values, rtol=rtol, atol=0, err_msg=key)
+
+
+@pytest.mark.parametrize("name", ["LogisticRegression-binary", "MLPRegressor", "Autoencoder"])
+def test_a_full_batch_fit_on_a_dask_array_validates_on_dask_arrays_as_in_memory(client, name):
+    make, kind = FULL_BATCH[name]
+    X, y, weight = training_data(kind)
+    train = [None if a is None else a[:180] for a in (X, y, weight)]
+    validation = [None if a is None else a[180:] for a in (X, y, weight)]
+
+    def make_short():
+        return make().set_params(max_iter=8)
+
+    here = validated_fit(make_short(), *train, validation)
+    # The validation rows in three chunks of their own: 25, 25 and 10 rows.
+    there = validated_fit(make_short(), *on_dask(*train), in_chunks(25, *validation))
+    again = validated_fit(make_short(), *on_dask(*train), in_chunks(25, *validation))
+    in_memory = validated_fit(make_short(), *on_dask(*train), validation)
+
+    assert there.n_iter_ == here.n_iter_
+    assert_same_history(there, here, rtol=1e-8)
+    assert_same_history(in_memory, here, rtol=1e-8)
+    np.testing.assert_allclose(there.validation_scores_, here.validation_scores_, rtol=1e-8)
+    np.testing.assert_allclose(there.best_validation_score_, here.best_validation_score_)
+    assert again.history_ == there.history_  # the same bits
+
+
+def test_the_client_never_holds_the_validation_data(client):
+    tracemalloc = pytest.importorskip("tracemalloc")
+    X, _, _ = dataset(15, n_features=10)
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    # 32 MB of validation rows, generated and kept on the workers.
+    X_val = da.random.default_rng(15).normal(size=(400_000, 10), chunks=(100_000, 10))
+    y_val = (X_val[:, 0] - X_val[:, 1] > 0).astype(int)
+    tracemalloc.start()
+    try:
+        model = quietly(
+            LogisticRegression(max_iter=3).fit, *on_dask(X, y), validation_data=(X_val, y_val)
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X_val.nbytes / 10, f"peak {peak / 2**20:.1f} MiB"
+    assert len(model.history_["val_loss"]) == len(model.history_["loss"])
+    assert model.validation_scores_[-1] > 0.9
+
+
 # -- mini-batch fit on dask arrays: passes over the chunks ---------------------------------
 
 
@@ -510,6 +572,53 @@ def test_a_mini_batch_fit_on_a_dask_array_scores_the_validation_data_each_pass(c
     assert fitted.validation_scores_[-1] == fitted.score(X[180:], y[180:])
     sparse = clone(model).fit(X_dask, y_dask, validation_data=(sp.csr_matrix(X[180:]), y[180:]))
     assert sparse.validation_scores_ == fitted.validation_scores_
+
+
+def validation_loss(model, train, validation):
+    """The validation loss as a fit in memory logs it: the training rows scale the penalty."""
+    objective = model._objective()
+    (X, y, weight), (X_val, y_val, weight_val) = train, validation
+    weight = model._sample_weight(weight, X, y)
+    weight_val = model._sample_weight(weight_val, X_val, y_val)
+    Y_val = model._encode_targets(y_val, X_val.dtype, reset=False)
+    loss = objective.evaluate(Data(X_val, Y_val, weight_val))
+    loss /= len(y_val) if weight_val is None else weight_val.sum()
+    return loss + objective.penalty_value() / (len(y) if weight is None else weight.sum())
+
+
+def test_a_mini_batch_fit_on_a_dask_array_logs_the_validation_loss_each_pass(client):
+    X, y, weight, model = early_stopping_fit(
+        early_stopping=False, max_iter=3, n_iter_no_change=10, class_weight={0: 2.0, 2: 0.5}
+    )
+    train, validation = (X[:180], y[:180], weight[:180]), (X[180:], y[180:], weight[180:])
+    fitted = model.fit(*on_dask(*train), validation_data=in_chunks(25, *validation))
+    again = clone(model).fit(*on_dask(*train), validation_data=in_chunks(25, *validation))
+    in_memory = clone(model).fit(*train, validation_data=validation)
+
+    assert list(fitted.history_) == list(in_memory.history_)
+    assert len(fitted.history_["val_loss"]) == fitted.n_iter_ == 3
+    np.testing.assert_allclose(
+        fitted.history_["val_loss"][-1], validation_loss(fitted, train, validation), rtol=1e-8
+    )
+    assert fitted.history_["val_loss"][0] > fitted.history_["val_loss"][-1]
+    assert again.history_ == fitted.history_  # the same bits
+
+
+def test_a_mini_batch_fit_on_a_dask_array_logs_the_loss_of_the_rows_held_out(client):
+    from sklearn_dl._dask import held_out
+
+    X, y, _, model = early_stopping_fit(max_iter=3, n_iter_no_change=10)
+    X_dask, y_dask = on_dask(X, y)
+    fitted = clone(model).fit(X_dask, y_dask)
+    assert len(fitted.history_["val_loss"]) == len(fitted.validation_scores_) == 3
+    # One pass: its parameters are the best, those of the fitted model.
+    one = clone(model).set_params(max_iter=1).fit(X_dask, y_dask)
+    held = held_out(model, X_dask, y_dask, one.classes_)[0].compute()
+    train, validation = (X[~held], y[~held], None), (X[held], y[held], None)
+    assert one.history_["val_loss"] == fitted.history_["val_loss"][:1]
+    np.testing.assert_allclose(
+        one.history_["val_loss"][0], validation_loss(one, train, validation), rtol=1e-8
+    )
 
 
 # -- faults ----------------------------------------------------------------------------

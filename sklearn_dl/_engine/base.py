@@ -47,7 +47,7 @@ from ..optimizers import OPTIMIZERS, BaseOptimizer, get_optimizer
 from ..penalties import PENALTIES, Penalty, get_penalty
 from ..schedules import ON_PLATEAU, SCHEDULES, Schedule, get_schedule
 from .chunked import is_dask
-from .data import Data
+from .data import Data, check_validation_weight
 from .network import Network
 from .objective import Objective
 from .trainer import Trainer, TrainingState
@@ -268,12 +268,8 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
             self._state = self._new_state(X, sample_weight, incremental, rng, first)
         self.loss_function_ = self._make_loss()  # settings changed since are honoured
         train, validation = self._split(X, Y, y, sample_weight, validation_data)
-        if validation is not None and not validation.total_weight > 0:
-            raise ValueError(
-                "The validation data have a total sample weight of 0, so no validation "
-                "loss or score can be computed; give some validation samples a "
-                "positive weight (or a larger validation_fraction)."
-            )
+        if validation is not None:
+            check_validation_weight(validation)
         trainer = self._trainer(train.n_samples)
         with self._scikit_learn_callbacks(trainer, X, y, sample_weight, incremental):
             trainer.fit(train, validation, epochs=1 if incremental else None)
@@ -440,6 +436,10 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
                     f"{'' if items is None else f' of {items} items'}."
                 )
             X_val, y_val, *w_val = validation_data
+            if is_dask(X) and is_dask(X_val):  # they stay where their chunks live
+                from .. import _dask
+
+                return Data(X, Y, sample_weight), _dask.validation_rows(self, validation_data)
             X_val, y_val = self._validate_xy(X_val, y_val, reset=False)
             Y_val, y_val, w_val = self._targets(X_val, y_val, w_val[0] if w_val else None, False)
             return Data(X, Y, sample_weight), Data(X_val, Y_val, w_val, y=y_val)
@@ -542,6 +542,8 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
                 else {"sample_weight": sample_weight}
             )
             return scorer(self, X, data.labels(), **kwargs)
+        if is_dask(data.X):  # from sums over the chunks, where they live
+            return data.score(self)
         xp = self.network_.xp
         Z = xp.concatenate([self.network_.forward(X) for X, _, _ in data.chunks()])
         Y, sample_weight = data.targets()
@@ -555,9 +557,22 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
     history_ = property(lambda self: self._state.history)
     t_ = property(lambda self: self._state.t)
     learning_rate_init_ = property(lambda self: self._state.schedule.lr0_)
-    loss_curve_ = property(lambda self: list(self.history_["loss"]))
-    loss_ = property(lambda self: self.history_["loss"][-1])
+    loss_curve_ = property(lambda self: list(self._logged("loss")))
+    loss_ = property(lambda self: self._logged("loss")[-1])
     best_loss_ = property(lambda self: None if self.early_stopping else min(self.loss_curve_))
+
+    def _logged(self, key):
+        """The history of ``key``; an AttributeError before an epoch has logged it.
+
+        So that ``hasattr`` and ``dir`` work during ``fit`` too (dask-ml
+        tokenizes an estimator passed to a task by its fitted attributes).
+        """
+        try:
+            return self.history_[key]
+        except KeyError:
+            raise AttributeError(
+                f"No epoch has logged {key!r} yet: this {type(self).__name__} is being fitted."
+            ) from None
 
     @property
     def validation_scores_(self):

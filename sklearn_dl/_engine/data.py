@@ -79,6 +79,16 @@ class Data:
             yield self.rows(batch)
 
 
+def check_validation_weight(validation):
+    """Refuse validation data of total weight 0: they give no loss or score."""
+    if not validation.total_weight > 0:
+        raise ValueError(
+            "The validation data have a total sample weight of 0, so no validation "
+            "loss or score can be computed; give some validation samples a "
+            "positive weight (or a larger validation_fraction)."
+        )
+
+
 def batches(n_samples, batch_size):
     """Slices that cover ``range(n_samples)`` in steps of ``batch_size``."""
     for start in range(0, n_samples, batch_size):

@@ -17,6 +17,7 @@ data set to scipy's solvers.
 from .. import _kernels
 from .._array_api import numpy_like
 from .._parts import Scratch
+from .chunked import is_dask
 
 
 class Objective:
@@ -110,7 +111,12 @@ class Objective:
         return self.alpha * self.penalty.value(self.network.weights)
 
     def evaluate(self, data):
-        """``Σ s_i loss_i`` over ``data`` in inference mode, by chunks."""
+        """``Σ s_i loss_i`` over ``data`` in inference mode, by chunks.
+
+        Dask arrays are evaluated chunk by chunk where the chunks live.
+        """
+        if is_dask(data.X):
+            return data.loss_sum(self)
         total = 0.0
         for X, Y, weight in data.chunks():
             total += self.loss.value(Y, self.network.forward(X), weight)
