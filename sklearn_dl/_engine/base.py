@@ -220,7 +220,8 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
             Weight of each sample in the objective.
         validation_data : tuple (X_val, y_val) or (X_val, y_val, w_val), default=None
             Data to evaluate after every epoch (``val_loss``, ``val_score``),
-            used instead of a split when ``early_stopping=True``.
+            used instead of a split when ``early_stopping=True``. Dask
+            arrays, with a dask ``X``, are evaluated where their chunks live.
 
         Returns
         -------

@@ -327,7 +327,8 @@ class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerM
             Ignored.
         validation_data : {array-like, sparse matrix} of shape (n_val, n_features), default=None
             Data to evaluate after every epoch (``val_loss``, ``val_score``),
-            used instead of a split when ``early_stopping=True``.
+            used instead of a split when ``early_stopping=True``. Dask
+            arrays, with a dask ``X``, are evaluated where their chunks live.
 
         Returns
         -------
