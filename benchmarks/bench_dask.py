@@ -120,12 +120,13 @@ def _warm_up(rng):
     from dask_ml.linear_model import LogisticRegression as DaskLogisticRegression
 
     X = da.from_array(rng.standard_normal((2000, N_FEATURES)), chunks=(500, N_FEATURES))
-    y = da.from_array(rng.integers(0, 3, 2000), chunks=500)
-    LogisticRegression().fit(X, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for solver in ("admm", "lbfgs"):
-            DaskLogisticRegression(solver=solver, max_iter=2).fit(X, y)
+    for n_classes in (2, 3):  # the binary and the multinomial loss
+        y = da.from_array(rng.integers(0, n_classes, 2000), chunks=500)
+        LogisticRegression().fit(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for solver in ("admm", "lbfgs"):
+                DaskLogisticRegression(solver=solver, max_iter=2).fit(X, y)
 
 
 def run(quick=False, n_samples=None, n_workers=None):

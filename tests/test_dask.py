@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import textwrap
+import time
 import warnings
 from pathlib import Path
 
@@ -335,6 +336,31 @@ def test_a_run_is_one_task_per_worker_thread_over_about_as_many_chunks(client):
     assert executed_on_workers(client) == before + 2
     assert [first for _, _, first in results] == X[:, 0].tolist()  # in the order of the chunks
     assert {pid for pid, _, _ in results} == set(client.run(os.getpid).values())
+
+
+def test_chunks_beyond_a_workers_share_run_on_a_copy_kept_by_another(client):
+    first, second = sorted(client.nthreads())
+    X = np.arange(80.0).reshape(20, 4)
+    # Every chunk on one worker; the last one has 4 rows of the 20.
+    X_dask = client.persist(da.from_array(X, chunks=((2,) * 8 + (4,), 4)), workers=[first])
+    runner = _dask.ChunkRunner(X_dask)
+    where = {i: worker for worker, chunks in runner.groups for i in chunks}
+    rows = {worker: 0 for worker in (first, second)}
+    for i, n in enumerate(X_dask.chunks[0]):
+        rows[where[i]] += n
+    assert rows == {first: 10, second: 10}
+    for _ in range(2):
+        results = runner.run(chunk_facts)
+        # The cluster's memory manager drops redundant replicas every 2 s: a
+        # chunk fetched for a task alone would be fetched again on the next.
+        time.sleep(2.5)
+    # Each chunk is held where its task runs: the moved ones are copies under
+    # keys of their own, which the memory manager does not take as replicas.
+    holders = client.who_has(runner.blocks[0])
+    assert all(where[i] in holders[block.key] for i, block in enumerate(runner.blocks[0]))
+    pids = client.run(os.getpid)
+    assert [pid for pid, _, _ in results] == [pids[where[i]] for i in range(9)]
+    assert [first for _, _, first in results] == X[::2, 0][:9].tolist()
 
 
 def test_a_dask_dataframe_fits_as_the_pandas_one(client):

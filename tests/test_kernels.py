@@ -272,6 +272,11 @@ def test_loss_kernels_agree_with_numpy(loss, dtype):
         value = _kernels.loss_gradient_into(loss, Y, ZT.T, GT.T, weight)
     assert value == pytest.approx(value_ref, rel=TOLERANCE[dtype])
     np.testing.assert_allclose(GT.T, grad_ref, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+    # Shapes numpy refuses are left to numpy (the kernels do not check bounds).
+    with config_context(kernels="force"):
+        assert _kernels.loss_gradient_into(loss, Y, Z, np.empty((20, 4), dtype), None) is None
+        assert _kernels.loss_gradient(loss, Y[:20], Z, None) is None
+        assert _kernels.loss_gradient(loss, Y, Z, weight[:20]) is None
 
 
 def test_setting_decides_where_kernels_run(monkeypatch):

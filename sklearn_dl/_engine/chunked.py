@@ -41,7 +41,8 @@ from ..activations import Identity
 from ..layers import Activation, Dense
 from .least_squares import LeastSquares
 
-# Entries of the logits per chunk of the loss in ``LinearPiece``: 512 KiB in float64.
+# Entries of the logits per chunk of the loss in ``linear_data_gradient``'s numpy
+# path: 512 KiB in float64.
 LOSS_CHUNK = 2**16
 
 
@@ -209,8 +210,9 @@ def chunk_gradient(data, params, total_weight, X, Y, sample_weight, work=None):
     ``data`` is a penalty-free objective; ``params``, when given, are
     written into the calling thread's copy of it first (a worker may run
     several chunks at once, each needs its own buffers), which comes with
-    its own ``work``. A linear network on dense rows is evaluated by
-    :func:`linear_data_gradient`, as in memory.
+    its own ``work`` (the ``work`` given is then not used). A linear
+    network on dense rows is evaluated by :func:`linear_data_gradient`, as
+    in memory.
     """
     if params is not None:
         data, work = _own_copy(data)
@@ -298,11 +300,12 @@ def linear_layer(network):
 class DaskChunks(OnePiece):
     """The sums over the chunks of persisted dask arrays, each chunk evaluated where it lives.
 
-    With a ``distributed`` client, the penalty-free objective is sent to
-    the cluster once, and the parameters once per evaluation; each
-    chunk's task returns its loss and gradient (a vector of the size of the
-    parameters), which the client adds up in the order of the chunks.
-    Without one, dask's local scheduler runs the same tasks.
+    The penalty-free objective is sent to the cluster once, and the
+    parameters once per evaluation; the evaluation of each chunk returns
+    its loss and gradient (a vector of the size of the parameters), which
+    the client adds up in the order of the chunks. How the chunks are
+    shared out into tasks is :class:`~sklearn_dl._dask.ChunkRunner`'s
+    business.
     """
 
     def __init__(self, objective, X, Y, sample_weight, total_weight):

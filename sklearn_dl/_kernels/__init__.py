@@ -234,12 +234,17 @@ def loss_gradient_into(loss, Y: np.ndarray, Z: np.ndarray, G: np.ndarray, sample
     name = _LOSSES.get(type(loss))
     if name is None or Z.ndim != 2 or not enabled_for(_contiguous(Z), 0):
         return None
-    if not Y.dtype == G.dtype == Z.dtype or _contiguous(Y) is None or _contiguous(G) is None:
+    # The kernels index without bounds checks: shapes that numpy would refuse go to numpy.
+    if not Y.shape == G.shape == Z.shape or not Y.dtype == G.dtype == Z.dtype:
+        return None
+    if _contiguous(Y) is None or _contiguous(G) is None:
         return None
     one = Z.dtype.type(1)
     if sample_weight is None:
         sample_weight = np.ones(0, Z.dtype)
-    elif sample_weight.dtype != Z.dtype or not sample_weight.flags.c_contiguous:
+    elif sample_weight.shape != Z.shape[:1] or sample_weight.dtype != Z.dtype:
+        return None
+    elif not sample_weight.flags.c_contiguous:
         return None
     result = []
     if not call(name, Y, Z, G, sample_weight, one, out=result):
