@@ -241,6 +241,30 @@ def test_kernel_failure_falls_back_to_numpy(monkeypatch):
     assert _kernels._module["module"] is None
 
 
+def test_failing_penalised_step_falls_back_to_the_separate_passes(monkeypatch):
+    module = _kernels._load()
+
+    class AdamFails:
+        def __getattr__(self, name):
+            if name == "adam_step":
+                raise RuntimeError("no compiler")
+            return getattr(module, name)
+
+    X, y = make_classification(n_samples=120, n_features=8, random_state=0)
+    fits = []
+    for setting in ("force", False):
+        monkeypatch.setattr(_kernels, "_module", {"module": AdamFails()})
+        model = MLPClassifier(
+            hidden_layer_sizes=(16,), penalty="elasticnet", alpha=2.0, max_iter=3, random_state=0
+        )
+        with config_context(kernels=setting):
+            fits.append(model.fit(X, y).coefs_)
+        assert (_kernels._module["module"] is None) == bool(setting)  # switched off on failure
+    assert np.count_nonzero(fits[1][0] == 0) > 0
+    for a, b in zip(*fits, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
 def _dense_pass(activation, X, dA, setting):
     """A training forward and backward pass of one Dense layer; its outputs and gradients."""
     layer = Dense(X.shape[1] + 3, activation=activation)
