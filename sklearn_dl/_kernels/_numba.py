@@ -9,8 +9,9 @@ zero-division checks block it); ``fastmath=False`` keeps IEEE results.
 The optimizer kernels take the penalty in the same pass: on the weights
 (``params[:n_weights]``) the gradient gains ``l2 θ`` and the updated entry is
 soft-thresholded, as the separate numpy passes do it. The other entries run
-the same loop with zeros: ``g + θ · 0`` is ``g`` and a threshold of 0 leaves
-``θ`` as it is (up to the sign of a zero), so the loop needs no branch.
+the same loop with zeros: ``g + θ · 0`` is ``g`` (up to the sign of a zero),
+and without an L1 term the loop skips the threshold, by a branch that is the
+same for every entry, which the compiler moves out of the loop.
 """
 
 import numba
@@ -39,8 +40,9 @@ def adam_step(
 
 @_jit
 def _adam(params, grads, m, v, size, b1, one_minus_b1, b2, lr, eps, decay, l2, scale, l1):
-    # One loop without a branch, so that it vectorises.
+    # The one branch is the same for every entry: the compiler takes it out of the loop.
     zero = l2 - l2
+    thresholded = l1 != zero
     for i in range(params.shape[0]):
         p = params[i]
         g = grads[i] + p * l2
@@ -50,7 +52,8 @@ def _adam(params, grads, m, v, size, b1, one_minus_b1, b2, lr, eps, decay, l2, s
         v[i] = v_i
         s = lr / (np.sqrt(v_i) + eps)
         size[i] = s
-        params[i] = _shrink((p - s * m_i) - p * decay, (s * scale) * l1, zero)
+        p = (p - s * m_i) - p * decay
+        params[i] = _shrink(p, (s * scale) * l1, zero) if thresholded else p
 
 
 @_jit
@@ -68,6 +71,7 @@ def momentum_step(params, grads, velocity, lr, mu, nesterov, n_weights, l2, thre
 @_jit
 def _momentum(params, grads, velocity, lr, mu, nesterov, l2, threshold):
     zero = l2 - l2
+    thresholded = threshold != zero
     for i in range(params.shape[0]):
         p = params[i]
         lr_g = (grads[i] + p * l2) * lr
@@ -77,7 +81,7 @@ def _momentum(params, grads, velocity, lr, mu, nesterov, l2, threshold):
             p = (p - lr_g) + v_i * mu
         else:
             p = p + v_i
-        params[i] = _shrink(p, threshold, zero)
+        params[i] = _shrink(p, threshold, zero) if thresholded else p
 
 
 @_jit
@@ -188,6 +192,7 @@ def rms_step(params, grads, acc, size, rho, one_minus_rho, lr, eps, n_weights, l
 @_jit
 def _rms(params, grads, acc, size, rho, one_minus_rho, lr, eps, l2, scale, l1):
     zero = l2 - l2
+    thresholded = l1 != zero
     for i in range(params.shape[0]):
         p = params[i]
         g = grads[i] + p * l2
@@ -195,7 +200,8 @@ def _rms(params, grads, acc, size, rho, one_minus_rho, lr, eps, l2, scale, l1):
         acc[i] = a
         s = lr / (np.sqrt(a) + eps)
         size[i] = s
-        params[i] = _shrink(p - s * g, (s * scale) * l1, zero)
+        p = p - s * g
+        params[i] = _shrink(p, (s * scale) * l1, zero) if thresholded else p
 
 
 @_jit
@@ -215,6 +221,7 @@ def adadelta_step(
 @_jit
 def _adadelta(params, grads, mean_g, mean_d, size, rho, one_minus_rho, lr, eps, l2, scale, l1):
     zero = l2 - l2
+    thresholded = l1 != zero
     for i in range(params.shape[0]):
         p = params[i]
         g = grads[i] + p * l2
@@ -225,7 +232,8 @@ def _adadelta(params, grads, mean_g, mean_d, size, rho, one_minus_rho, lr, eps, 
         delta = s * g
         step = delta / lr
         mean_d[i] = mean_d[i] * rho + one_minus_rho * (step * step)
-        params[i] = _shrink(p - delta, (s * scale) * l1, zero)
+        p = p - delta
+        params[i] = _shrink(p, (s * scale) * l1, zero) if thresholded else p
 
 
 @_jit
@@ -243,9 +251,11 @@ def sgd_step(params, grads, lr, n_weights, l2, threshold):
 @_jit
 def _sgd(params, grads, lr, l2, threshold):
     zero = l2 - l2
+    thresholded = threshold != zero
     for i in range(params.shape[0]):
         p = params[i]
-        params[i] = _shrink(p - (grads[i] + p * l2) * lr, threshold, zero)
+        p = p - (grads[i] + p * l2) * lr
+        params[i] = _shrink(p, threshold, zero) if thresholded else p
 
 
 # The layer and loss kernels take ``one``, 1 in the arrays' dtype: an integer
