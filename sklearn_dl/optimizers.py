@@ -7,6 +7,11 @@ adaptive methods). The trainer uses that step size for the proximal L1 step,
 so that exact zeros come out in each optimizer's own metric. Optimizers know
 nothing about schedules or stopping.
 
+Where a fused kernel takes the step (see :mod:`sklearn_dl._kernels`),
+``penalised_step`` folds the penalty into it: the L2 term enters the
+gradient and the L1 soft threshold follows the update in the same pass over
+the parameters, with the numbers the separate numpy passes use.
+
 Full-batch optimizers (``lbfgs``, ``cg``, ``newton-cg``) hand the flat vector
 to :func:`scipy.optimize.minimize`. :class:`Newton` (for linear models) takes
 the exact second derivatives from the objective instead.
@@ -76,6 +81,34 @@ class Optimizer(BaseOptimizer):
         """
         raise NotImplementedError
 
+    def penalised_step(
+        self, params: NDArray, grads: NDArray, lr: float, penalty, scale: float
+    ) -> float | NDArray | None:
+        """:meth:`step` with ``scale · penalty`` on the weights folded in; None where it cannot.
+
+        One fused pass takes the step along ``g + scale · l2 · W`` on the
+        weights (``grads`` holds the data term only and is left as it is), then
+        soft-thresholds them by ``(s · scale) · l1``, ``s`` the step size
+        returned (a scalar or one per entry): what adding the penalty's
+        gradient, :meth:`step` and the penalty's proximal step do in turn.
+        ``scale`` is ``alpha / Σ s_i``. None (nothing changed) where no kernel
+        takes the step: the caller then takes those three passes itself.
+        """
+        if not self.folds_penalty(params):
+            return None
+        return self._kernel_step(params, grads, lr, penalty, scale)
+
+    def folds_penalty(self, params: NDArray) -> bool:
+        """Whether :meth:`penalised_step` runs a kernel on ``params`` (if it compiles)."""
+        # Only the kernel of the class whose ``step`` is in use: a subclass that
+        # changes ``step`` alone keeps its own step and the separate passes.
+        owner = next(cls for cls in type(self).__mro__ if "step" in vars(cls))
+        return "_kernel_step" in vars(owner) and _kernels.enabled_for(params)
+
+    def _kernel_step(self, params, grads, lr, penalty, scale):
+        """The step by one fused kernel, ``penalty`` (or None) folded in; None if it fails."""
+        return None
+
     def _scratch(self, params):
         """Two reusable arrays shaped like ``params`` (rebuilt on demand, never pickled).
 
@@ -132,14 +165,11 @@ class SGD(Optimizer):
         self.velocity_ = numpy_like(params).zeros_like(params) if self.momentum else None
 
     def step(self, params, grads, lr):
-        mu = self.momentum
         if _kernels.enabled_for(params):
-            lr_, mu_ = _cast(params, lr, mu)
-            if not mu and _kernels.call("sgd_step", params, grads, lr_):
-                return lr
-            arrays = (params, grads, self.velocity_) if mu else ()  # velocity_ only with μ
-            if mu and _kernels.call("momentum_step", *arrays, lr_, mu_, self.nesterov):
-                return lr / (1.0 - mu)
+            size = self._kernel_step(params, grads, lr, None, 0.0)
+            if size is not None:
+                return size
+        mu = self.momentum
         xp, (_, work) = numpy_like(params), self._scratch(params)
         lr_g = xp.multiply(grads, lr, out=work)
         if not mu:
@@ -153,8 +183,24 @@ class SGD(Optimizer):
             params += xp.multiply(v, mu, out=work)
         else:
             params += v
+        return self._size(lr)
+
+    def _size(self, lr):
         # At a fixed point v = -η g / (1 - μ): the effective step is η / (1 - μ).
-        return lr / (1.0 - mu)
+        return lr / (1.0 - self.momentum) if self.momentum else lr
+
+    def _kernel_step(self, params, grads, lr, penalty, scale):
+        mu, size = self.momentum, self._size(lr)
+        # One threshold for every weight, (size · scale) · l1 as the separate pass has it.
+        l2, l1 = _strengths(penalty)
+        fold = (self.n_weights_, *_cast(params, scale * l2, (size * scale) * l1))
+        lr_, mu_ = _cast(params, lr, mu)
+        if not mu:
+            done = _kernels.call("sgd_step", params, grads, lr_, *fold)
+        else:  # velocity_ only with μ
+            arrays = (params, grads, self.velocity_)
+            done = _kernels.call("momentum_step", *arrays, lr_, mu_, self.nesterov, *fold)
+        return size if done else None
 
 
 class Momentum(SGD):
@@ -235,13 +281,18 @@ class Adagrad(Optimizer):
         self.accumulator_ = numpy_like(params).full_like(params, self.initial_accumulator)
 
     def step(self, params, grads, lr):
-        size = _rms_kernel(self, params, grads, self.accumulator_, 1.0, 1.0, lr, self.epsilon)
-        if size is not None:  # G + 1 · g² is G + g², exactly
-            return size
+        if _kernels.enabled_for(params):
+            size = self._kernel_step(params, grads, lr, None, 0.0)
+            if size is not None:
+                return size
         size, work = self._scratch(params)
         G = self.accumulator_
         G += numpy_like(params).multiply(grads, grads, out=work)
         return _scaled_step(params, grads, G, lr, self.epsilon, size, work)
+
+    def _kernel_step(self, params, grads, lr, penalty, scale):
+        # G + 1 · g² is G + g², exactly.
+        return _rms_kernel(self, params, grads, self.accumulator_, 1.0, 1.0, lr, penalty, scale)
 
 
 class RMSProp(Optimizer):
@@ -284,16 +335,21 @@ class RMSProp(Optimizer):
         self.mean_square_ = numpy_like(params).zeros_like(params)
 
     def step(self, params, grads, lr):
-        E, rho = self.mean_square_, self.rho
-        size = _rms_kernel(self, params, grads, E, rho, 1 - rho, lr, self.epsilon)
-        if size is not None:
-            return size
+        if _kernels.enabled_for(params):
+            size = self._kernel_step(params, grads, lr, None, 0.0)
+            if size is not None:
+                return size
         size, work = self._scratch(params)
+        E = self.mean_square_
         E *= self.rho
         numpy_like(params).multiply(grads, grads, out=work)
         work *= 1 - self.rho
         E += work
         return _scaled_step(params, grads, E, lr, self.epsilon, size, work)
+
+    def _kernel_step(self, params, grads, lr, penalty, scale):
+        E, rho = self.mean_square_, self.rho
+        return _rms_kernel(self, params, grads, E, rho, 1 - rho, lr, penalty, scale)
 
 
 class Adadelta(Optimizer):
@@ -339,13 +395,12 @@ class Adadelta(Optimizer):
         self.mean_square_delta_ = xp.zeros_like(params)
 
     def step(self, params, grads, lr):
+        if _kernels.enabled_for(params):
+            size = self._kernel_step(params, grads, lr, None, 0.0)
+            if size is not None:
+                return size
         rho, eps = self.rho, self.epsilon
         Eg, Ed = self.mean_square_grad_, self.mean_square_delta_
-        if _kernels.enabled_for(params):
-            size, _ = self._scratch(params)
-            scalars = _cast(params, rho, 1 - rho, lr, eps)
-            if _kernels.call("adadelta_step", params, grads, Eg, Ed, size, *scalars):
-                return size
         xp = numpy_like(params)
         Eg *= rho
         Eg += (1 - rho) * grads * grads
@@ -355,6 +410,13 @@ class Adadelta(Optimizer):
         Ed += (1 - rho) * (delta / lr) ** 2
         params -= delta
         return size
+
+    def _kernel_step(self, params, grads, lr, penalty, scale):
+        size, _ = self._scratch(params)
+        arrays = (params, grads, self.mean_square_grad_, self.mean_square_delta_, size)
+        scalars = _cast(params, self.rho, 1 - self.rho, lr, self.epsilon)
+        fold = _fold(params, self.n_weights_, penalty, scale)
+        return size if _kernels.call("adadelta_step", *arrays, *scalars, *fold) else None
 
 
 class Adam(Optimizer):
@@ -405,7 +467,7 @@ class Adam(Optimizer):
 
     def step(self, params, grads, lr):
         if _kernels.enabled_for(params):
-            size = self._kernel_step(params, grads, lr, 0.0)
+            size = self._kernel_step(params, grads, lr, None, 0.0)
             if size is not None:
                 return size
         xp, b1, b2 = numpy_like(params), self.beta_1, self.beta_2
@@ -430,15 +492,14 @@ class Adam(Optimizer):
         root = math.sqrt(1 - b2)
         return lr * math.sqrt(1 - b2**t) / (1 - b1**t) / root, self.epsilon / root
 
-    def _kernel_step(self, params, grads, lr, weight_decay):
+    def _kernel_step(self, params, grads, lr, penalty, scale, weight_decay=0.0):
         """The step above (and AdamW's decay) in one fused pass; None if the kernel fails."""
         b1, b2, t = self.beta_1, self.beta_2, self.t_ + 1
         rate, epsilon = self._scaled_rate(lr, t)
         size, _ = self._scratch(params)
-        scalars = _cast(params, b1, 1 - b1, b2, rate, epsilon)
-        decay = _cast(params, lr * weight_decay)
-        arrays = (params, grads, self.m_, self.v_, size)
-        if not _kernels.call("adam_step", *arrays, *scalars, *decay, self.n_weights_):
+        scalars = _cast(params, b1, 1 - b1, b2, rate, epsilon, lr * weight_decay)
+        fold = _fold(params, self.n_weights_, penalty, scale)
+        if not _kernels.call("adam_step", params, grads, self.m_, self.v_, size, *scalars, *fold):
             return None
         self.t_ = t
         return size
@@ -480,7 +541,7 @@ class AdamW(Adam):
 
     def step(self, params, grads, lr):
         if _kernels.enabled_for(params):
-            size = self._kernel_step(params, grads, lr, self.weight_decay)
+            size = self._kernel_step(params, grads, lr, None, 0.0)
             if size is not None:
                 return size
         weights = params[: self.n_weights_]
@@ -489,23 +550,41 @@ class AdamW(Adam):
         weights -= decay
         return size
 
+    def _kernel_step(self, params, grads, lr, penalty, scale):
+        return super()._kernel_step(params, grads, lr, penalty, scale, self.weight_decay)
+
 
 def _cast(params, *scalars):
     """``scalars`` in the dtype of ``params``, as numpy casts Python floats against it."""
     return [params.dtype.type(x) for x in scalars]
 
 
-def _rms_kernel(optimizer, params, grads, accumulator, rho, one_minus_rho, lr, epsilon):
-    """RMSProp's (or Adagrad's) step in one fused pass; None where numpy must do it.
+def _strengths(penalty):
+    """The weights of ``½ ‖W‖²`` and ``‖W‖₁`` in ``penalty``; zeros without one."""
+    return (penalty.l2, penalty.l1) if penalty is not None else (0.0, 0.0)
 
-    The kernel computes ``A ← ρ A + (1 - ρ) g²``, then :func:`_scaled_step`;
-    it returns the step size in the optimizer's scratch array.
+
+def _fold(params, n_weights, penalty, scale):
+    """A kernel's penalty arguments: the weights' count, then ``scale · l2``, ``scale``, ``l1``.
+
+    The weights' gradient gains ``(scale · l2) W``, and the threshold of each
+    entry is ``(s · scale) · l1``, as the separate numpy passes compute them.
     """
-    if not _kernels.enabled_for(params):
-        return None
+    l2, l1 = _strengths(penalty)
+    return [n_weights, *_cast(params, scale * l2, scale, l1)]
+
+
+def _rms_kernel(optimizer, params, grads, accumulator, rho, one_minus_rho, lr, penalty, scale):
+    """RMSProp's (or Adagrad's) step in one fused pass; None if the kernel fails.
+
+    The kernel computes ``A ← ρ A + (1 - ρ) g²``, then :func:`_scaled_step`,
+    with the penalty folded in (see :func:`_fold`); it returns the step size
+    in the optimizer's scratch array.
+    """
     size, _ = optimizer._scratch(params)
-    scalars = _cast(params, rho, one_minus_rho, lr, epsilon)
-    if not _kernels.call("rms_step", params, grads, accumulator, size, *scalars):
+    scalars = _cast(params, rho, one_minus_rho, lr, optimizer.epsilon)
+    fold = _fold(params, optimizer.n_weights_, penalty, scale)
+    if not _kernels.call("rms_step", params, grads, accumulator, size, *scalars, *fold):
         return None
     return size
 

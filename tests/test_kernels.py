@@ -12,12 +12,14 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_dl import _config, _kernels, config_context, get_config, set_config
+from sklearn_dl._engine.objective import Objective
 from sklearn_dl.layers import Dense
 from sklearn_dl.linear_model import LinearRegression, Perceptron
 from sklearn_dl.losses import BinaryCrossEntropy, CategoricalCrossEntropy
 from sklearn_dl.neural_network import MLPClassifier
+from sklearn_dl.optimizers import OPTIMIZERS as REGISTRY
 from sklearn_dl.optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, RMSProp
-from sklearn_dl.penalties import ElasticNet
+from sklearn_dl.penalties import L1, L2, ElasticNet
 
 pytestmark = [
     pytest.mark.skipif(not _kernels.available(), reason="numba is not installed"),
@@ -44,31 +46,50 @@ OPTIMIZERS = [
     Adagrad(initial_accumulator=0.1),
     Adadelta(),
 ]
+PENALTIES = [None, L2(), L1(), ElasticNet(l1_ratio=0.3)]
+SCALE = 3.0  # alpha / Σ s_i: large enough that the L1 step zeroes weights
 
 
-def _run(optimizer, params, grads, kernels):
-    """Every step's parameters and returned step size, with or without kernels."""
+def _run(optimizer, params, grads, kernels, penalty=None):
+    """Every step's parameters and returned step size, with or without kernels.
+
+    With a penalty on the weights (the first half), the kernels fold it into
+    the step; numpy adds its gradient, steps, then soft-thresholds.
+    """
     params = params.copy()
-    optimizer.init(params, n_weights=len(params) // 2)
+    n_weights = len(params) // 2
+    optimizer.init(params, n_weights=n_weights)
     trace = []
     with _kernels.use_kernels(kernels):
         for g in grads:
-            size = optimizer.step(params, g, 0.01)
+            if penalty is None:
+                size = optimizer.step(params, g, 0.01)
+            elif kernels:
+                size = optimizer.penalised_step(params, g, 0.01, penalty, SCALE)
+                assert size is not None  # the kernel took the step, and left g as it was
+            else:
+                W, g = params[:n_weights], g.copy()
+                penalty.add_smooth_gradient(W, g[:n_weights], SCALE)
+                size = optimizer.step(params, g, 0.01)
+                penalty.prox(W, (size[:n_weights] if np.ndim(size) else size) * SCALE)
             trace.append((params.copy(), np.array(size, dtype=params.dtype, copy=True)))
     return trace
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("penalty", PENALTIES, ids=repr)
 @pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=repr)
-def test_kernel_step_agrees_with_numpy(optimizer, dtype):
+def test_kernel_step_agrees_with_numpy(optimizer, penalty, dtype):
     rng = np.random.default_rng(0)
     n = _kernels.MIN_SIZE + 37  # not a multiple of any vector width
     params = rng.standard_normal(n).astype(dtype)
     grads = [rng.standard_normal(n).astype(dtype) for _ in range(5)]
+    grads_before = [g.copy() for g in grads]
     assert _kernels.enabled_for(params)
-    fused = _run(optimizer, params, grads, kernels=True)
-    reference = _run(optimizer, params, grads, kernels=False)
+    fused = _run(optimizer, params, grads, kernels=True, penalty=penalty)
+    reference = _run(optimizer, params, grads, kernels=False, penalty=penalty)
     before = params
+    assert all(np.array_equal(a, b) for a, b in zip(grads, grads_before, strict=True))
     for (p, size), (p_ref, size_ref) in zip(fused, reference, strict=True):
         assert p.dtype == dtype and size.dtype == dtype
         # Per step: the change in the parameters agrees to the dtype's tolerance.
@@ -220,6 +241,30 @@ def test_kernel_failure_falls_back_to_numpy(monkeypatch):
     assert _kernels._module["module"] is None
 
 
+def test_failing_penalised_step_falls_back_to_the_separate_passes(monkeypatch):
+    module = _kernels._load()
+
+    class AdamFails:
+        def __getattr__(self, name):
+            if name == "adam_step":
+                raise RuntimeError("no compiler")
+            return getattr(module, name)
+
+    X, y = make_classification(n_samples=120, n_features=8, random_state=0)
+    fits = []
+    for setting in ("force", False):
+        monkeypatch.setattr(_kernels, "_module", {"module": AdamFails()})
+        model = MLPClassifier(
+            hidden_layer_sizes=(16,), penalty="elasticnet", alpha=2.0, max_iter=3, random_state=0
+        )
+        with config_context(kernels=setting):
+            fits.append(model.fit(X, y).coefs_)
+        assert (_kernels._module["module"] is None) == bool(setting)  # switched off on failure
+    assert np.count_nonzero(fits[1][0] == 0) > 0
+    for a, b in zip(*fits, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
 def _dense_pass(activation, X, dA, setting):
     """A training forward and backward pass of one Dense layer; its outputs and gradients."""
     layer = Dense(X.shape[1] + 3, activation=activation)
@@ -310,17 +355,33 @@ def test_environment_variable_sets_the_default(monkeypatch, value, setting):
     assert _config._from_environment() == setting
 
 
+STOCHASTIC = [name for name, cls in REGISTRY.items() if not cls.full_batch]
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("solver", ["rmsprop", "adadelta", "sgd"])
-def test_forced_fit_is_reproducible_and_agrees(solver, dtype):
-    X, y = make_classification(n_samples=120, n_features=8, n_classes=3, n_informative=4)
+@pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_forced_fit_is_reproducible_and_agrees(solver, penalty, dtype, monkeypatch):
+    X, y = make_classification(
+        n_samples=120, n_features=8, n_classes=3, n_informative=4, random_state=0
+    )
     X = X.astype(dtype)
+    separate = []  # the penalty's own passes, which a folded step does not need
+
+    def add_penalty_gradient(objective, total_weight):
+        separate.append(total_weight)
+        add(objective, total_weight)
+
+    add = Objective.add_penalty_gradient
+    monkeypatch.setattr(Objective, "add_penalty_gradient", add_penalty_gradient)
 
     def fit(setting):
         model = MLPClassifier(
             hidden_layer_sizes=(16, 12),
             activation="tanh",
             solver=solver,
+            penalty=penalty,
+            alpha=2.0,  # a penalty that matters: the L1 step zeroes weights
             max_iter=3,
             batch_size=32,
             random_state=0,
@@ -328,7 +389,10 @@ def test_forced_fit_is_reproducible_and_agrees(solver, dtype):
         with config_context(kernels=setting):
             return model.fit(X, y)
 
-    first, second, reference = fit("force"), fit("force"), fit(False)
+    first, second = fit("force"), fit("force")
+    assert not separate  # every step had the penalty folded into its kernel
+    reference = fit(False)
+    assert separate
     for a, b, c in zip(first.coefs_, second.coefs_, reference.coefs_, strict=True):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_allclose(a, c, rtol=1e3 * TOLERANCE[dtype], atol=TOLERANCE[dtype])

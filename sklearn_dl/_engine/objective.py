@@ -43,15 +43,17 @@ class Objective:
         # The penalty's gradient, shaped like the weights, where they live.
         self._scratch = Scratch(numpy_like(network.params))
 
-    def gradient(self, X, Y, sample_weight, total_weight, rng=None):
+    def gradient(self, X, Y, sample_weight, total_weight, rng=None, with_penalty=True):
         """Fill ``network.grads`` with ``∇F`` on one batch; return ``Σ_B s_i loss_i``.
 
         ``total_weight`` is ``Σ s_i`` over the whole training set: it scales
-        the smooth part of the penalty.
+        the smooth part of the penalty. Without ``with_penalty`` the gradient
+        is the data term's alone (for an optimizer that adds the penalty itself).
         """
         batch_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
         data_loss = self.data_gradient(X, Y, sample_weight, batch_weight, rng)
-        self.add_penalty_gradient(total_weight)
+        if with_penalty:
+            self.add_penalty_gradient(total_weight)
         return data_loss
 
     def data_gradient(self, X, Y, sample_weight, weight, rng=None):
@@ -80,7 +82,7 @@ class Objective:
             work = self._scratch.array("penalty", W.shape, W.dtype)
             self.penalty.add_smooth_gradient(W, dW, self.alpha / total_weight, work)
 
-    def accumulated_gradient(self, parts, total_weight, rng=None):
+    def accumulated_gradient(self, parts, total_weight, rng=None, with_penalty=True):
         """Fill ``network.grads`` with ``∇F`` on a batch given in parts; return ``Σ_B s_i loss_i``.
 
         Gradient accumulation: each part (micro-batch) ``m`` of weight
@@ -88,19 +90,20 @@ class Objective:
         ``g_m = Σ_m s_i ∇loss_i / w_m + alpha ∇R / Σ_i s_i``; the batch's
         gradient is then ``Σ_m w_m g_m / Σ_m w_m``, which counts every row by
         its weight and the penalty once. Only one part is in memory at a time.
+        ``with_penalty`` is as in :meth:`gradient`.
         """
         grads, xp = self.network.grads, self.network.xp
         total = self._scratch.array("accumulated", grads.shape, grads.dtype)
         total[...] = 0
         data_loss = batch_weight = 0.0
         for X, Y, sample_weight in parts:
-            data_loss += self.gradient(X, Y, sample_weight, total_weight, rng)
+            data_loss += self.gradient(X, Y, sample_weight, total_weight, rng, with_penalty)
             weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
             if weight > 0:  # a part of weight 0 adds nothing to the data gradient
                 grads *= xp.scalar(weight, grads)
                 total += grads
                 batch_weight += weight
-        # With every part of weight 0, ``grads`` holds the last part's: the penalty's.
+        # With every part of weight 0, ``grads`` holds the last part's: the penalty's (or 0).
         if batch_weight > 0:
             xp.multiply(total, xp.scalar(1.0 / batch_weight, grads), out=grads)
         return data_loss

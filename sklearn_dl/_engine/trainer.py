@@ -169,23 +169,39 @@ class Trainer:
         the end of the epoch: a non-finite one shows then.
         """
         order = self.state.rng.permutation(train.n_samples) if self.shuffle else None
+        objective, total = self.objective, self._train_weight
+        # The solver's kernel adds the penalty in its step: the gradients leave it out.
+        folded = objective.penalty is not None and self.state.solver.folds_penalty(self.params)
         data_loss = 0.0
         for batch in batches(train.n_samples, self.batch_size):
             rows = batch if order is None else order[batch]
             if self.micro_batch_size is None:
                 X, Y, weight = train.rows(rows)
-                value = self.objective.gradient(X, Y, weight, self._train_weight, self.state.rng)
+                value = objective.gradient(X, Y, weight, total, self.state.rng, not folded)
             else:  # gradient accumulation: the rows are gathered part by part too
                 parts = train.micro_batches(rows, self.micro_batch_size)
-                value = self.objective.accumulated_gradient(
-                    parts, self._train_weight, self.state.rng
-                )
+                value = objective.accumulated_gradient(parts, total, self.state.rng, not folded)
             if isinstance(value, float) and not math.isfinite(value):
                 return math.inf
-            step = self.state.solver.step(self.params, self.network.grads, lr)
-            self.objective.prox(step, self._train_weight)
+            self._step(lr, folded)
             data_loss += value
         return data_loss
+
+    def _step(self, lr, folded):
+        """One optimizer step from ``network.grads``, with the penalty's L1 proximal step.
+
+        ``folded``: ``network.grads`` holds the data term alone, and the
+        solver's kernel adds the penalty in the same pass over the parameters;
+        where that kernel fails, the penalty's own passes run instead.
+        """
+        objective, solver, total = self.objective, self.state.solver, self._train_weight
+        params, grads = self.params, self.network.grads
+        if folded:
+            scale = objective.alpha / total
+            if solver.penalised_step(params, grads, lr, objective.penalty, scale) is not None:
+                return
+            objective.add_penalty_gradient(total)
+        objective.prox(solver.step(params, grads, lr), total)
 
     def _diverged(self, restore, lr, loss, best_loss=math.inf, validation=None):
         """Put back ``restore``; raise, or (``stop_on_divergence``) log the epoch and warn."""

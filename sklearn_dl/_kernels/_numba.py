@@ -5,6 +5,13 @@ operation and in the same order, in the arrays' dtype: scalars arrive already
 cast to that dtype, as numpy casts a Python float against a float32 array.
 ``error_model="numpy"`` lets the loops vectorise (the Python error model's
 zero-division checks block it); ``fastmath=False`` keeps IEEE results.
+
+The optimizer kernels take the penalty in the same pass: on the weights
+(``params[:n_weights]``) the gradient gains ``l2 θ`` and the updated entry is
+soft-thresholded, as the separate numpy passes do it. The other entries run
+the same loop with zeros: ``g + θ · 0`` is ``g`` (up to the sign of a zero),
+and without an L1 term the loop skips the threshold, by a branch that is the
+same for every entry, which the compiler moves out of the loop.
 """
 
 import numba
@@ -16,45 +23,65 @@ _jit = numba.njit(nogil=True, cache=True, error_model="numpy", fastmath=False)
 
 
 @_jit
-def adam_step(params, grads, m, v, size, b1, one_minus_b1, b2, lr, eps, decay, n_decayed):
-    """Adam with ``v`` kept as ``v / (1 - β₂)``; AdamW's decay ``η λ`` on ``params[:n_decayed]``.
+def adam_step(
+    params, grads, m, v, size, b1, one_minus_b1, b2, lr, eps, decay, n_weights, l2, scale, l1
+):
+    """Adam with ``v`` kept as ``v / (1 - β₂)``, the penalty and AdamW's decay on the weights.
 
     ``lr`` and ``eps`` are already divided by ``sqrt(1 - β₂)``; ``size``
-    receives the per-entry step size.
+    receives the per-entry step size ``s``. On ``params[:n_weights]`` the
+    gradient is ``g + l2 θ``, AdamW's decay ``η λ`` applies, and the result
+    is soft-thresholded by ``(s · scale) · l1``.
     """
-    k = n_decayed
-    _adam(params[:k], grads[:k], m[:k], v[:k], size[:k], b1, one_minus_b1, b2, lr, eps, decay)
-    # Without decay, θ - s m - θ · 0 is θ - s m (up to the sign of a zero).
-    zero = decay * 0
-    _adam(params[k:], grads[k:], m[k:], v[k:], size[k:], b1, one_minus_b1, b2, lr, eps, zero)
+    k, zero, rates = n_weights, l2 - l2, (b1, one_minus_b1, b2, lr, eps)
+    _adam(params[:k], grads[:k], m[:k], v[:k], size[:k], *rates, decay, l2, scale, l1)
+    _adam(params[k:], grads[k:], m[k:], v[k:], size[k:], *rates, zero, zero, zero, zero)
 
 
 @_jit
-def _adam(params, grads, m, v, size, b1, one_minus_b1, b2, lr, eps, decay):
-    # One loop without a branch, so that it vectorises.
+def _adam(params, grads, m, v, size, b1, one_minus_b1, b2, lr, eps, decay, l2, scale, l1):
+    # The one branch is the same for every entry: the compiler takes it out of the loop.
+    zero = l2 - l2
+    thresholded = l1 != zero
     for i in range(params.shape[0]):
-        g = grads[i]
+        p = params[i]
+        g = grads[i] + p * l2
         m_i = m[i] * b1 + g * one_minus_b1
         v_i = v[i] * b2 + g * g
         m[i] = m_i
         v[i] = v_i
         s = lr / (np.sqrt(v_i) + eps)
         size[i] = s
-        p = params[i]
-        params[i] = (p - s * m_i) - p * decay
+        p = (p - s * m_i) - p * decay
+        params[i] = _shrink(p, (s * scale) * l1, zero) if thresholded else p
 
 
 @_jit
-def momentum_step(params, grads, velocity, lr, mu, nesterov):
-    """``v ← μ v - η g``; ``θ ← θ + v``, or ``θ ← θ - η g + μ v`` (Nesterov)."""
+def momentum_step(params, grads, velocity, lr, mu, nesterov, n_weights, l2, threshold):
+    """``v ← μ v - η g``; ``θ ← θ + v``, or ``θ ← θ - η g + μ v`` (Nesterov).
+
+    On ``params[:n_weights]`` the gradient is ``g + l2 θ`` and the result is
+    soft-thresholded by ``threshold``.
+    """
+    k, zero = n_weights, l2 - l2
+    _momentum(params[:k], grads[:k], velocity[:k], lr, mu, nesterov, l2, threshold)
+    _momentum(params[k:], grads[k:], velocity[k:], lr, mu, nesterov, zero, zero)
+
+
+@_jit
+def _momentum(params, grads, velocity, lr, mu, nesterov, l2, threshold):
+    zero = l2 - l2
+    thresholded = threshold != zero
     for i in range(params.shape[0]):
-        lr_g = grads[i] * lr
+        p = params[i]
+        lr_g = (grads[i] + p * l2) * lr
         v_i = velocity[i] * mu - lr_g
         velocity[i] = v_i
         if nesterov:
-            params[i] = (params[i] - lr_g) + v_i * mu
+            p = (p - lr_g) + v_i * mu
         else:
-            params[i] = params[i] + v_i
+            p = p + v_i
+        params[i] = _shrink(p, threshold, zero) if thresholded else p
 
 
 @_jit
@@ -150,26 +177,54 @@ def _penalised_step(w, data_gradient, lr, decay, threshold):
 
 
 @_jit
-def rms_step(params, grads, acc, size, rho, one_minus_rho, lr, eps):
+def rms_step(params, grads, acc, size, rho, one_minus_rho, lr, eps, n_weights, l2, scale, l1):
     """``A ← ρ A + (1 - ρ) g²``; ``s = η / (sqrt(A) + ε)``; ``θ ← θ - s g``.
 
     RMSProp; Adagrad is ``ρ = 1 - ρ = 1`` (``A ← A + g²``, exactly).
-    ``size`` receives ``s``.
+    ``size`` receives ``s``. On ``params[:n_weights]`` the gradient is
+    ``g + l2 θ`` and the result is soft-thresholded by ``(s · scale) · l1``.
     """
+    k, zero, rates = n_weights, l2 - l2, (rho, one_minus_rho, lr, eps)
+    _rms(params[:k], grads[:k], acc[:k], size[:k], *rates, l2, scale, l1)
+    _rms(params[k:], grads[k:], acc[k:], size[k:], *rates, zero, zero, zero)
+
+
+@_jit
+def _rms(params, grads, acc, size, rho, one_minus_rho, lr, eps, l2, scale, l1):
+    zero = l2 - l2
+    thresholded = l1 != zero
     for i in range(params.shape[0]):
-        g = grads[i]
+        p = params[i]
+        g = grads[i] + p * l2
         a = acc[i] * rho + (g * g) * one_minus_rho
         acc[i] = a
         s = lr / (np.sqrt(a) + eps)
         size[i] = s
-        params[i] = params[i] - s * g
+        p = p - s * g
+        params[i] = _shrink(p, (s * scale) * l1, zero) if thresholded else p
 
 
 @_jit
-def adadelta_step(params, grads, mean_g, mean_d, size, rho, one_minus_rho, lr, eps):
-    """Adadelta: ``E_g``, then ``s = η sqrt(E_Δ + ε) / sqrt(E_g + ε)``, ``E_Δ``, ``θ ← θ - s g``."""
+def adadelta_step(
+    params, grads, mean_g, mean_d, size, rho, one_minus_rho, lr, eps, n_weights, l2, scale, l1
+):
+    """Adadelta: ``E_g``, then ``s = η sqrt(E_Δ + ε) / sqrt(E_g + ε)``, ``E_Δ``, ``θ ← θ - s g``.
+
+    On ``params[:n_weights]`` the gradient is ``g + l2 θ`` and the result is
+    soft-thresholded by ``(s · scale) · l1``.
+    """
+    k, zero, rates = n_weights, l2 - l2, (rho, one_minus_rho, lr, eps)
+    _adadelta(params[:k], grads[:k], mean_g[:k], mean_d[:k], size[:k], *rates, l2, scale, l1)
+    _adadelta(params[k:], grads[k:], mean_g[k:], mean_d[k:], size[k:], *rates, zero, zero, zero)
+
+
+@_jit
+def _adadelta(params, grads, mean_g, mean_d, size, rho, one_minus_rho, lr, eps, l2, scale, l1):
+    zero = l2 - l2
+    thresholded = l1 != zero
     for i in range(params.shape[0]):
-        g = grads[i]
+        p = params[i]
+        g = grads[i] + p * l2
         e_g = mean_g[i] * rho + (one_minus_rho * g) * g
         mean_g[i] = e_g
         s = lr * np.sqrt(mean_d[i] + eps) / np.sqrt(e_g + eps)
@@ -177,14 +232,30 @@ def adadelta_step(params, grads, mean_g, mean_d, size, rho, one_minus_rho, lr, e
         delta = s * g
         step = delta / lr
         mean_d[i] = mean_d[i] * rho + one_minus_rho * (step * step)
-        params[i] = params[i] - delta
+        p = p - delta
+        params[i] = _shrink(p, (s * scale) * l1, zero) if thresholded else p
 
 
 @_jit
-def sgd_step(params, grads, lr):
-    """``θ ← θ - η g``."""
+def sgd_step(params, grads, lr, n_weights, l2, threshold):
+    """``θ ← θ - η g``.
+
+    On ``params[:n_weights]`` the gradient is ``g + l2 θ`` and the result is
+    soft-thresholded by ``threshold``.
+    """
+    k, zero = n_weights, l2 - l2
+    _sgd(params[:k], grads[:k], lr, l2, threshold)
+    _sgd(params[k:], grads[k:], lr, zero, zero)
+
+
+@_jit
+def _sgd(params, grads, lr, l2, threshold):
+    zero = l2 - l2
+    thresholded = threshold != zero
     for i in range(params.shape[0]):
-        params[i] = params[i] - grads[i] * lr
+        p = params[i]
+        p = p - (grads[i] + p * l2) * lr
+        params[i] = _shrink(p, threshold, zero) if thresholded else p
 
 
 # The layer and loss kernels take ``one``, 1 in the arrays' dtype: an integer
