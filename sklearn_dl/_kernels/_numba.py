@@ -1,4 +1,4 @@
-"""The numba kernels: one serial loop each, over flat contiguous arrays.
+"""The numba kernels: one serial loop each, over contiguous arrays (or their transposes).
 
 Each kernel computes what its numpy reference computes, operation for
 operation and in the same order, in the arrays' dtype: scalars arrive already
