@@ -141,6 +141,7 @@ class ChunkRunner:
                 self._copy_to(worker, i)
             room[worker] -= rows[i]
             by_worker[worker].append(i)
+        wait_for([block for blocks in self.blocks if blocks[0] is not None for block in blocks])
         groups = []
         for worker, chunks in by_worker.items():
             dealt = [[] for _ in range(min(threads[worker], len(chunks)))]

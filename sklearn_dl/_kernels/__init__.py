@@ -219,6 +219,8 @@ def loss_gradient(loss, Y: np.ndarray, Z: np.ndarray, sample_weight) -> tuple | 
     tuple of (float, ndarray) or None
         ``Σ s_i loss_i`` and ``s_i ∂loss_i/∂Z_i`` in a new array, as the loss returns them.
     """
+    if not isinstance(Z, np.ndarray):  # device arrays compute in their own namespace
+        return None
     grad = np.empty_like(Z)
     value = loss_gradient_into(loss, Y, Z, grad, sample_weight)
     return None if value is None else (value, grad)
@@ -232,7 +234,10 @@ def loss_gradient_into(loss, Y: np.ndarray, Z: np.ndarray, G: np.ndarray, sample
     the allocation of a new gradient.
     """
     name = _LOSSES.get(type(loss))
-    if name is None or Z.ndim != 2 or not enabled_for(_contiguous(Z), 0):
+    arrays = (Y, Z, G) if sample_weight is None else (Y, Z, G, sample_weight)
+    if name is None or not all(isinstance(a, np.ndarray) for a in arrays):
+        return None
+    if Z.ndim != 2 or not enabled_for(_contiguous(Z), 0):
         return None
     # The kernels index without bounds checks: shapes that numpy would refuse go to numpy.
     if not Y.shape == G.shape == Z.shape or not Y.dtype == G.dtype == Z.dtype:
