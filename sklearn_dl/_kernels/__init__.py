@@ -219,7 +219,9 @@ def loss_gradient(loss, Y: np.ndarray, Z: np.ndarray, sample_weight) -> tuple | 
     tuple of (float, ndarray) or None
         ``Σ s_i loss_i`` and ``s_i ∂loss_i/∂Z_i`` in a new array, as the loss returns them.
     """
-    if not isinstance(Z, np.ndarray):  # device arrays compute in their own namespace
+    if type(loss) not in _LOSSES or not isinstance(Z, np.ndarray):
+        return None  # device arrays compute in their own namespace
+    if not enabled_for(_contiguous(Z), 0):  # decided before the gradient is allocated
         return None
     grad = np.empty_like(Z)
     value = loss_gradient_into(loss, Y, Z, grad, sample_weight)
