@@ -109,6 +109,12 @@ class Optimizer(BaseOptimizer):
         """The step by one fused kernel, ``penalty`` (or None) folded in; None if it fails."""
         return None
 
+    def _fused_step(self, params, grads, lr):
+        """:meth:`step` by this class's kernel, without a penalty; None where numpy must take it."""
+        if not _kernels.enabled_for(params):
+            return None
+        return self._kernel_step(params, grads, lr, None, 0.0)
+
     def _scratch(self, params):
         """Two reusable arrays shaped like ``params`` (rebuilt on demand, never pickled).
 
@@ -165,10 +171,9 @@ class SGD(Optimizer):
         self.velocity_ = numpy_like(params).zeros_like(params) if self.momentum else None
 
     def step(self, params, grads, lr):
-        if _kernels.enabled_for(params):
-            size = self._kernel_step(params, grads, lr, None, 0.0)
-            if size is not None:
-                return size
+        size = self._fused_step(params, grads, lr)
+        if size is not None:
+            return size
         mu = self.momentum
         xp, (_, work) = numpy_like(params), self._scratch(params)
         lr_g = xp.multiply(grads, lr, out=work)
@@ -281,10 +286,9 @@ class Adagrad(Optimizer):
         self.accumulator_ = numpy_like(params).full_like(params, self.initial_accumulator)
 
     def step(self, params, grads, lr):
-        if _kernels.enabled_for(params):
-            size = self._kernel_step(params, grads, lr, None, 0.0)
-            if size is not None:
-                return size
+        size = self._fused_step(params, grads, lr)
+        if size is not None:
+            return size
         size, work = self._scratch(params)
         G = self.accumulator_
         G += numpy_like(params).multiply(grads, grads, out=work)
@@ -335,10 +339,9 @@ class RMSProp(Optimizer):
         self.mean_square_ = numpy_like(params).zeros_like(params)
 
     def step(self, params, grads, lr):
-        if _kernels.enabled_for(params):
-            size = self._kernel_step(params, grads, lr, None, 0.0)
-            if size is not None:
-                return size
+        size = self._fused_step(params, grads, lr)
+        if size is not None:
+            return size
         size, work = self._scratch(params)
         E = self.mean_square_
         E *= self.rho
@@ -395,10 +398,9 @@ class Adadelta(Optimizer):
         self.mean_square_delta_ = xp.zeros_like(params)
 
     def step(self, params, grads, lr):
-        if _kernels.enabled_for(params):
-            size = self._kernel_step(params, grads, lr, None, 0.0)
-            if size is not None:
-                return size
+        size = self._fused_step(params, grads, lr)
+        if size is not None:
+            return size
         rho, eps = self.rho, self.epsilon
         Eg, Ed = self.mean_square_grad_, self.mean_square_delta_
         xp = numpy_like(params)
@@ -466,10 +468,9 @@ class Adam(Optimizer):
         self.v_ = xp.zeros_like(params)
 
     def step(self, params, grads, lr):
-        if _kernels.enabled_for(params):
-            size = self._kernel_step(params, grads, lr, None, 0.0)
-            if size is not None:
-                return size
+        size = self._fused_step(params, grads, lr)
+        if size is not None:
+            return size
         xp, b1, b2 = numpy_like(params), self.beta_1, self.beta_2
         size, work = self._scratch(params)
         self.t_ += 1
@@ -540,10 +541,9 @@ class AdamW(Adam):
         self.weight_decay = weight_decay
 
     def step(self, params, grads, lr):
-        if _kernels.enabled_for(params):
-            size = self._kernel_step(params, grads, lr, None, 0.0)
-            if size is not None:
-                return size
+        size = self._fused_step(params, grads, lr)
+        if size is not None:
+            return size
         weights = params[: self.n_weights_]
         decay = weights * (lr * self.weight_decay)
         size = super().step(params, grads, lr)
