@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_classifier, is_regressor
 
-from ._engine.chunked import _own_copy, is_dask
+from ._engine.chunked import at_params, csr_rows, is_dask
 from ._engine.data import Data, check_validation_weight
 from ._validation import check_feature_names
 
@@ -831,11 +831,8 @@ def _bare_objective(objective):
 
 def _chunk_validation(data, params, rule, X, Y, sample_weight):
     """One chunk's ``Σ s_i loss_i`` in inference mode at ``params``, and its score's sums."""
-    data, _ = _own_copy(data)  # a worker may run several chunks at once
-    data.network.params[...] = params
-    if sp.issparse(X) and X.format != "csr":
-        X = X.tocsr()
-    Z = data.network.forward(X)
+    data, _ = at_params(data, params)  # a worker may run several chunks at once
+    Z = data.network.forward(csr_rows(X))
     sums = None if rule is None else _score_sums(rule, data.loss, Y, Z, sample_weight)
     return float(data.loss.value(Y, Z, sample_weight)), sums
 

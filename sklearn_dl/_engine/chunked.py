@@ -215,16 +215,26 @@ def chunk_gradient(data, params, total_weight, X, Y, sample_weight, work=None):
     in memory.
     """
     if params is not None:
-        data, work = _own_copy(data)
-        data.network.params[...] = params
-    if sp.issparse(X) and X.format != "csr":
-        X = X.tocsr()
+        data, work = at_params(data, params)
+    X = csr_rows(X)
     if isinstance(X, np.ndarray) and linear_layer(data.network) is not None:
         work = Scratch() if work is None else work
         loss = linear_data_gradient(data, X, Y, sample_weight, total_weight, work)
     else:
         loss = data.data_gradient(X, Y, sample_weight, total_weight)
     return float(loss), _host_float64(data.network.grads)
+
+
+def at_params(data, params):
+    """The calling thread's copy of the shared objective ``data`` at ``params``, and its work."""
+    own, work = _own_copy(data)
+    own.network.params[...] = params
+    return own, work
+
+
+def csr_rows(X):
+    """``X`` as the layers take rows: a sparse matrix in CSR form, a dense one as it is."""
+    return X.tocsr() if sp.issparse(X) and X.format != "csr" else X
 
 
 # Per thread, a copy of each shared objective a task has used, while the original lives.
