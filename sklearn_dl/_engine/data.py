@@ -73,6 +73,13 @@ class Data:
             for part in batches(len(batch), size):
                 yield self.rows(batch[part])
 
+    def loss_sum(self, objective):
+        """``Σ s_i loss_i`` of ``objective`` over these rows in inference mode, by chunks."""
+        total = 0.0
+        for X, Y, weight in self.chunks():
+            total += objective.loss.value(Y, objective.network.forward(X), weight)
+        return total
+
     def chunks(self, size=4096):
         """``X, Y, sample_weight`` in chunks of ``size`` rows, in order."""
         for batch in batches(self.n_samples, size):

@@ -17,7 +17,6 @@ data set to scipy's solvers.
 from .. import _kernels
 from .._array_api import numpy_like
 from .._parts import Scratch
-from .chunked import is_dask
 
 
 class Objective:
@@ -114,16 +113,12 @@ class Objective:
         return self.alpha * self.penalty.value(self.network.weights)
 
     def evaluate(self, data):
-        """``Σ s_i loss_i`` over ``data`` in inference mode, by chunks.
+        """``Σ s_i loss_i`` over ``data`` in inference mode, summed where the rows live.
 
-        Dask arrays are evaluated chunk by chunk where the chunks live.
+        (:meth:`Data.loss_sum <sklearn_dl._engine.data.Data.loss_sum>`:
+        chunk by chunk in memory, or on the workers for dask arrays.)
         """
-        if is_dask(data.X):
-            return data.loss_sum(self)
-        total = 0.0
-        for X, Y, weight in data.chunks():
-            total += self.loss.value(Y, self.network.forward(X), weight)
-        return total
+        return data.loss_sum(self)
 
     def prox(self, step, total_weight):
         """The L1 part's proximal step after an optimizer step of size ``step``.
