@@ -24,9 +24,9 @@ class Scratch:
     """Work arrays reused from call to call, one per name, shape and dtype.
 
     (:meth:`front` keeps one per name and dtype.) The one scratch scheme of
-    the package: layers keep their training-mode
-    outputs here, optimizers their work vectors, the objective the penalty's
-    gradient. A holder drops its scratch when pickled; it is rebuilt on demand.
+    the package: layers keep their training-mode outputs here, optimizers
+    their work vectors, the objective the penalty's gradient. A holder drops
+    its scratch when pickled; it is rebuilt on demand.
     """
 
     def __init__(self, xp=None):
