@@ -83,6 +83,11 @@ class Loss(Part):
             "solver (it has a kink); use solver='lbfgs' or a mini-batch solver."
         )
 
+    @property
+    def has_curvature(self) -> bool:
+        """Whether the loss defines :meth:`curvature` (it is smooth)."""
+        return type(self).curvature is not Loss.curvature
+
     def check_targets(self, Y: NDArray) -> None:
         """Raise ``ValueError`` for targets the loss is not defined on; the base takes any."""
 

@@ -287,6 +287,42 @@ def test_a_full_batch_fit_on_a_dask_array_is_the_fit_in_memory(client, name):
         np.testing.assert_allclose(got.compute(), want, rtol=1e-7, atol=1e-9)
 
 
+def test_a_fit_whitened_by_a_sketch_on_a_dask_array_is_the_fit_in_memory(client, monkeypatch):
+    from sklearn_dl._engine.full_batch import FullBatch
+
+    sketches, sketch = [], FullBatch.sketch
+
+    def kept_sketch(self):
+        sketches.append(sketch(self))
+        return sketches[-1]
+
+    monkeypatch.setattr(FullBatch, "sketch", kept_sketch)
+    # 16,000 rows: enough for a sketch of 5,000 (every third row), on correlated features.
+    rng = np.random.default_rng(16)
+    X = rng.normal(size=(16_000, 5)) @ rng.normal(size=(5, 5))
+    y = (X @ rng.normal(size=(5, 3)) + rng.gumbel(size=(16_000, 3))).argmax(axis=1)
+    weight = rng.uniform(0.2, 3.0, size=16_000)
+    arrays = [da.from_array(a, chunks=(4000, *a.shape[1:])) for a in (X, y, weight)]
+
+    def make():
+        return LogisticRegression(class_weight="balanced")
+
+    here = fit(make(), X, y, weight)
+    there = fit(make(), *arrays)
+    again = fit(make(), *arrays)
+
+    assert len(sketches) == 3 and all(s is not None for s in sketches)
+    assert not any(_dask.is_dask(s.train.X) for s in sketches)  # computed to the client
+    np.testing.assert_array_equal(sketches[1].train.X, sketches[0].train.X)
+    np.testing.assert_array_equal(sketches[1].train.sample_weight, sketches[0].train.sample_weight)
+    scale = np.abs(here.network_.params).max()
+    np.testing.assert_allclose(
+        there.network_.params, here.network_.params, rtol=1e-8, atol=1e-8 * scale
+    )
+    np.testing.assert_array_equal(again.network_.params, there.network_.params)
+    assert there.n_iter_ == here.n_iter_
+
+
 def sparse_chunks(X):
     """``X`` with most entries zero, as a CSR matrix and as a dask array of CSR chunks."""
     X = np.where(np.random.default_rng(14).random(X.shape) < 0.6, 0.0, X)

@@ -64,6 +64,25 @@ class Data:
         """``y`` as given (not encoded) for the rows of this set."""
         return self.y if self.index is None else self.y[self.index]
 
+    def every(self, step):
+        """Every ``step``-th row, in memory, weighted to the total weight of this set.
+
+        Each row's weight is scaled by ``Σ s_i / Σ_sample s_i``, so that a
+        weighted mean over the sample estimates the one over every row and
+        a penalty divided by the total weight means the same. Dask arrays
+        are computed here: only the sample comes to the client.
+        """
+        X, Y, weight = self.rows(slice(None, None, step))
+        if callable(getattr(X, "__dask_graph__", None)):
+            import dask
+
+            X, Y, weight = dask.compute(X, Y, weight)
+        n, total = X.shape[0], self.total_weight
+        if weight is None:
+            return Data(X, Y, np.full(n, total / n, dtype=X.dtype))
+        sample_total = float(weight.sum(dtype=np.float64))
+        return Data(X, Y, weight * (total / sample_total) if sample_total > 0 else weight)
+
     def micro_batches(self, batch, size):
         """The rows ``batch`` (as :meth:`rows` takes them) in parts of at most ``size`` rows."""
         if isinstance(batch, slice):  # a slice from ``batches``: parts are slices too

@@ -14,6 +14,20 @@ import numpy as np
 from ..losses import SquaredError
 from . import chunked
 
+# A sketch (``FullBatch.sketch``) has 100 rows per parameter, between 5,000
+# and 10,000 rows (and at least 20 per parameter); it is taken from data with
+# at least 3 times its rows and at most 512 parameters (its Hessian costs rows
+# × parameters²). Measured on 16,000 to 1,000,000 rows with 50 features and 2
+# or 5 classes (Gaussian, correlated, 0/1, nearly separable features; classes
+# down to 0.1% of the rows): L-BFGS took 5-34 iterations instead of 16-277,
+# the whole fit 0.07-0.7 of the time. Fewer rows cost iterations: for 255
+# parameters, 12 with 5,000 rows against 9 with 10,000, and 317 (against 35
+# without a sketch) with 500.
+_SKETCH_ROWS = (5_000, 10_000)
+_SKETCH_ROWS_PER_PARAMETER = (20, 100)
+_SKETCH_MIN_RATIO = 3
+_SKETCH_MAX_PARAMETERS = 512
+
 
 class FullBatch:
     """``F`` and ``∇F`` on the whole training set, in float64 for scipy.
@@ -35,6 +49,7 @@ class FullBatch:
         self.rng = rng
         self.split = split_l1
         self.n_weights = objective.network.n_weights
+        self.train = train
         self.total_weight = train.total_weight
         self.rows = chunked.evaluator(objective, train, self.total_weight, rng)
         self.xp = objective.network.xp
@@ -112,6 +127,33 @@ class FullBatch:
             weights = np.arange(self.n_weights)
             H[weights, weights] += objective.alpha * objective.penalty.l2 / self.total_weight
         return H
+
+    def sketch(self):
+        """``F`` on every ``k``-th row, for :class:`~sklearn_dl.optimizers.LBFGS` to whiten by.
+
+        The sample's weights are scaled to the total weight of all rows, so
+        that its ``F`` (penalty included) estimates this one. None where a
+        sketch does not pay or has no Hessian: a network with hidden layers,
+        an L1 split, a loss without second derivatives, device arrays, more
+        than ``_SKETCH_MAX_PARAMETERS`` parameters, or fewer than
+        ``_SKETCH_MIN_RATIO`` times the sketch's rows. The sketch depends on
+        the shape of the data alone, so dask arrays and arrays in memory get
+        the same one, and the rows that come to the client do not grow with
+        the data's: at most ``max(10,000, 20 × parameters)``.
+        """
+        n_parameters, n_samples = self.params.shape[0], self.train.n_samples
+        (fewest, most), (least, aim) = _SKETCH_ROWS, _SKETCH_ROWS_PER_PARAMETER
+        rows = max(min(max(aim * n_parameters, fewest), most), least * n_parameters)
+        if self._linear_layer() is None or self.split or self.xp.on_device:
+            return None
+        if not self.objective.loss.has_curvature:
+            return None
+        if n_parameters > _SKETCH_MAX_PARAMETERS or n_samples < _SKETCH_MIN_RATIO * rows:
+            return None
+        sample = self.train.every(n_samples // rows)
+        if not sample.total_weight > 0:  # every sampled row has weight 0
+            return None
+        return FullBatch(self.objective, sample, split_l1=False, rng=self.rng)
 
     def _refuse_device(self):
         if self.xp.on_device:
