@@ -323,6 +323,27 @@ def test_a_fit_whitened_by_a_sketch_on_a_dask_array_is_the_fit_in_memory(client,
     assert there.n_iter_ == here.n_iter_
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_dask_array_with_values_that_are_not_finite_is_refused(client, bad):
+    X, _, y = dataset(17)
+    X[130, 2] = bad
+    with pytest.raises(ValueError, match="Input X contains NaN or infinity"):
+        LogisticRegression().fit(*on_dask(X, y))
+    X_sparse, y_dask = on_dask(X, y)
+    meta = sp.csr_matrix((0, 0), dtype=X.dtype)
+    X_sparse = X_sparse.map_blocks(sp.csr_matrix, dtype=X.dtype, meta=meta)
+    with pytest.raises(ValueError, match="Input X contains NaN or infinity"):
+        LogisticRegression().fit(X_sparse, y_dask)
+
+
+def test_finite_values_whose_sum_overflows_are_finite(client):
+    X = np.full((8, 2), 1e308)
+    assert np.isinf(X.sum())
+    assert _dask._all_finite(da.from_array(X, chunks=(2, 2)))
+    X[5, 1] = np.nan
+    assert not _dask._all_finite(da.from_array(X, chunks=(2, 2)))
+
+
 def sparse_chunks(X):
     """``X`` with most entries zero, as a CSR matrix and as a dask array of CSR chunks."""
     X = np.where(np.random.default_rng(14).random(X.shape) < 0.6, 0.0, X)
