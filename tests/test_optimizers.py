@@ -203,3 +203,21 @@ def test_optimizer_object_is_cloned_not_mutated():
     fresh = get_optimizer(user)
     fresh.init(np.zeros(2), 2)
     assert fresh is not user and not hasattr(user, "m_")
+
+
+def test_newtons_direction_solves_by_cholesky_or_skips_the_flat_directions():
+    from sklearn_dl.optimizers import _newton_direction
+
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((6, 6))
+    H, g = A @ A.T + np.eye(6), rng.standard_normal(6)
+    np.testing.assert_allclose(H @ _newton_direction(H, g), -g, rtol=1e-10)
+    # Singular: no step along the null direction, the pseudo-inverse's answer.
+    V, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    H = V @ np.diag([0.0, 1.0, 4.0]) @ V.T
+    d = _newton_direction(H, g[:3])
+    np.testing.assert_allclose(d, -np.linalg.pinv(H, rcond=1e-12) @ g[:3], atol=1e-12)
+    assert abs(V[:, 0] @ d) < 1e-12
+    # Badly conditioned but not singular (1e-10): the same direction as a solve.
+    H = V @ np.diag([1e-10, 1.0, 4.0]) @ V.T
+    np.testing.assert_allclose(_newton_direction(H, g[:3]), -np.linalg.solve(H, g[:3]), rtol=1e-5)
