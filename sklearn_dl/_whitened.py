@@ -47,10 +47,14 @@ def minimize_whitened(fun, sketch, x0, *, options, tol, callback, rough):
     starts there when ``x0`` is all zeros (a cold start, which carries no
     information) and at ``x0`` otherwise (a warm start is kept). ``callback``
     sees the iterates in the original coordinates; ``nit`` and ``nfev``
-    count the full objective's iterations and evaluations.
+    count the full objective's iterations and evaluations. None when the
+    sketch's optimum or Hessian is not finite.
     """
     x_sketch = rough(sketch, x0)
-    P = whitening(sketch.hessian(x_sketch))
+    H = sketch.hessian(x_sketch) if np.all(np.isfinite(x_sketch)) else None
+    if H is None or not np.all(np.isfinite(H)):
+        return None  # the sketch overflowed: the caller runs plain L-BFGS
+    P = whitening(H)
     start = x_sketch if not np.any(x0) else np.asarray(x0, dtype=np.float64)
     last = {}
 

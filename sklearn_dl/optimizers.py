@@ -715,30 +715,30 @@ class LBFGS(ScipyOptimizer):
         sketch = None
         if self.precondition and bounds is None and hasattr(fun, "sketch"):
             sketch = fun.sketch()
-        if sketch is None:
-            return super().minimize(
+        if sketch is not None:
+            result = _whitened.minimize_whitened(
                 fun,
-                x0,
-                max_iter=max_iter,
-                max_fun=max_fun,
+                sketch,
+                np.asarray(x0, dtype=np.float64),
+                options=self._options(max_iter, max_fun, tol),
                 tol=tol,
                 callback=callback,
-                bounds=bounds,
+                rough=self._rough(max_iter, max_fun),
             )
+            if result is not None:
+                return result
+        return super().minimize(
+            fun, x0, max_iter=max_iter, max_fun=max_fun, tol=tol, callback=callback, bounds=bounds
+        )
+
+    def _rough(self, max_iter, max_fun):
+        """``rough(sketch, x0)``: the sketch's optimum, to ``_whitened.SKETCH_TOL``."""
+        options = self._options(max_iter, max_fun, _whitened.SKETCH_TOL)
 
         def rough(sketch, x0):
-            options = self._options(max_iter, max_fun, _whitened.SKETCH_TOL)
             return minimize(sketch, x0, method=self.method, jac=True, options=options).x
 
-        return _whitened.minimize_whitened(
-            fun,
-            sketch,
-            np.asarray(x0, dtype=np.float64),
-            options=self._options(max_iter, max_fun, tol),
-            tol=tol,
-            callback=callback,
-            rough=rough,
-        )
+        return rough
 
     def _options(self, max_iter, max_fun, tol):
         return {

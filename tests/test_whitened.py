@@ -239,3 +239,18 @@ def test_a_fit_whitened_by_a_sketch_reaches_newtons_optimum(n_classes):
     assert whitened.n_iter_[0] < plain.n_iter_[0] / 2
     again = LogisticRegression().fit(X, y)
     np.testing.assert_array_equal(again.coef_, whitened.coef_)
+
+
+class OverflowingSketch(Logistic):
+    def sketch(self):
+        sketch = Logistic(self.X[::10], self.y[::10], self.lam)
+        sketch.hessian = lambda w: np.full((len(w), len(w)), np.nan)
+        return sketch
+
+
+def test_a_sketch_that_overflows_leaves_plain_lbfgs():
+    X, y = correlated_rows(n=2000)
+    x0 = np.zeros(X.shape[1])
+    got = minimise(LBFGS(), OverflowingSketch(X, y), x0)
+    want = minimise(LBFGS(precondition=False), Logistic(X, y), x0)
+    np.testing.assert_array_equal(got.x, want.x)
