@@ -700,36 +700,25 @@ class LBFGS(ScipyOptimizer):
         self.ftol = ftol
         self.precondition = precondition
 
-    def minimize(
-        self,
-        fun: Callable[[NDArray], tuple[float, NDArray]],
-        x0: NDArray,
-        *,
-        max_iter: int,
-        max_fun: int,
-        tol: float,
-        callback: Callable[..., object] | None,
-        bounds: Sequence[tuple[float | None, float | None]] | None = None,
-    ) -> OptimizeResult:
-        """Minimise ``fun(x) -> (value, gradient)`` from ``x0``; return the result."""
+    def minimize(self, fun, x0, *, bounds=None, **limits) -> OptimizeResult:
+        """:meth:`ScipyOptimizer.minimize`, whitened where ``fun`` offers a sketch."""
         sketch = None
         if self.precondition and bounds is None and hasattr(fun, "sketch"):
             sketch = fun.sketch()
         if sketch is not None:
+            max_iter, max_fun, tol = limits["max_iter"], limits["max_fun"], limits["tol"]
             result = _whitened.minimize_whitened(
                 fun,
                 sketch,
                 np.asarray(x0, dtype=np.float64),
                 options=self._options(max_iter, max_fun, tol),
                 tol=tol,
-                callback=callback,
+                callback=limits["callback"],
                 rough=self._rough(max_iter, max_fun),
             )
             if result is not None:
                 return result
-        return super().minimize(
-            fun, x0, max_iter=max_iter, max_fun=max_fun, tol=tol, callback=callback, bounds=bounds
-        )
+        return super().minimize(fun, x0, bounds=bounds, **limits)
 
     def _rough(self, max_iter, max_fun):
         """``rough(sketch, x0)``: the sketch's optimum, to ``_whitened.SKETCH_TOL``."""
