@@ -30,12 +30,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.linalg import lapack
 from scipy.optimize import OptimizeResult, minimize
 
 from . import _kernels, _whitened
 from ._array_api import numpy_like
-from ._engine.least_squares import LeastSquares  # noqa: F401 (public here; solved by Newton)
+from ._engine.least_squares import (
+    LeastSquares,  # noqa: F401 (public here; solved by Newton)
+    cholesky_solver,
+)
 from ._parts import Part, Scratch, resolve
 from ._validation import Integral, Interval, Real
 
@@ -945,14 +947,9 @@ def _newton_direction(H, g):
     (eigenvalues below rounding, such as shifting every class's score by the
     same amount in the multinomial model) get no step.
     """
-    # LAPACK directly: scipy's wrappers check their arguments at several times the cost.
-    factor, info = lapack.dpotrf(H, lower=False, clean=False)
-    if info == 0:
-        rcond, info = lapack.dpocon(factor, np.abs(H).sum(axis=0).max())  # upper
-        if info == 0 and rcond > _SQRT_EPS:
-            d, info = lapack.dpotrs(factor, -g, lower=False)
-            if info == 0:
-                return d
+    solve = cholesky_solver(H, _SQRT_EPS)
+    if solve is not None:
+        return solve(-g)
     eigenvalues, V = np.linalg.eigh(H)  # scipy's checks cost 3 times numpy's call
     cutoff = np.finfo(float).eps * len(g) * max(eigenvalues.max(initial=0.0), 0.0)
     keep = eigenvalues > cutoff

@@ -121,15 +121,10 @@ class LeastSquares:
         G = X.T @ X
         if self.ridge:
             G.flat[:: G.shape[0] + 1] += self.ridge
-        potrf, pocon, potrs = scipy.linalg.get_lapack_funcs(("potrf", "pocon", "potrs"), (G,))
-        factor, info = potrf(G, lower=False, clean=False)
-        if info != 0:
+        solve = cholesky_solver(G, max(1e-8, 100.0 * tol**2))
+        if solve is None:
             return None
-        norm = np.abs(G).sum(axis=0).max()  # ‖G‖₁, without np.linalg.norm's checks
-        rcond, info = pocon(factor, norm)  # upper factor, the default
-        if info != 0 or not rcond > max(1e-8, 100.0 * tol**2):
-            return None
-        W, info = potrs(factor, X.T @ Y, lower=False)
+        W = solve(X.T @ Y)
         if not self.ridge:  # those of the centred X, as the SVD would give them
             eigenvalues = np.linalg.eigvalsh(G)[::-1]  # a quarter of scipy's time
             self.rank_, self.singular_ = X.shape[1], np.sqrt(np.maximum(eigenvalues, 0.0))
@@ -154,3 +149,22 @@ class LeastSquares:
             columns.append(w)
             converged &= stop != 7  # 7: lsqr's iteration limit
         return np.column_stack(columns), converged
+
+
+def cholesky_solver(G, min_rcond):
+    """``B ↦ G⁻¹ B`` by the Cholesky factor of the symmetric ``G``, or None.
+
+    None where ``G`` is not positive definite, or where LAPACK's estimate of
+    its reciprocal condition number (in the 1-norm) is at most
+    ``min_rcond``. LAPACK is called directly: scipy's wrappers check their
+    arguments at several times the cost of a small factorisation.
+    """
+    potrf, pocon, potrs = scipy.linalg.get_lapack_funcs(("potrf", "pocon", "potrs"), (G,))
+    factor, info = potrf(G, lower=False, clean=False)
+    if info != 0:
+        return None
+    norm = np.abs(G).sum(axis=0).max()  # ‖G‖₁, without np.linalg.norm's checks
+    rcond, info = pocon(factor, norm)  # upper factor, the default
+    if info != 0 or not rcond > min_rcond:
+        return None
+    return lambda B: potrs(factor, B, lower=False)[0]
