@@ -43,7 +43,8 @@ def whitening(H):
 def minimize_whitened(fun, sketch, x0, *, options, tol, callback, rough):
     """Minimise ``fun`` by L-BFGS in coordinates whitened by ``sketch``'s Hessian.
 
-    ``rough(sketch, x0)`` returns the sketch's approximate optimum. The run
+    ``x0`` is a float64 vector; ``rough(sketch, x0)`` returns the sketch's
+    approximate optimum. The run
     starts there when ``x0`` is all zeros (a cold start, which carries no
     information) and at ``x0`` otherwise (a warm start is kept). ``callback``
     sees the iterates in the original coordinates; ``nit`` and ``nfev``
@@ -55,7 +56,7 @@ def minimize_whitened(fun, sketch, x0, *, options, tol, callback, rough):
     if H is None or not np.all(np.isfinite(H)):
         return None  # the sketch overflowed: the caller runs plain L-BFGS
     P = whitening(H)
-    start = x_sketch if not np.any(x0) else np.asarray(x0, dtype=np.float64)
+    start = x_sketch if not np.any(x0) else x0
     last = {}
 
     def whitened(v):

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._array_api import numpy_like
+from .chunked import is_dask
 
 
 @dataclass
@@ -73,7 +74,7 @@ class Data:
         are computed here: only the sample comes to the client.
         """
         X, Y, weight = self.rows(slice(None, None, step))
-        if callable(getattr(X, "__dask_graph__", None)):
+        if is_dask(X):
             import dask
 
             X, Y, weight = dask.compute(X, Y, weight)

@@ -141,13 +141,13 @@ class FullBatch:
         the same one, and the rows that come to the client do not grow with
         the data's: at most ``max(10,000, 20 × parameters)``.
         """
-        n_parameters, n_samples = self.params.shape[0], self.train.n_samples
-        (fewest, most), (least, aim) = _SKETCH_ROWS, _SKETCH_ROWS_PER_PARAMETER
-        rows = max(min(max(aim * n_parameters, fewest), most), least * n_parameters)
         if self._linear_layer() is None or self.split or self.xp.on_device:
             return None
         if not self.objective.loss.has_curvature:
             return None
+        n_parameters, n_samples = self.params.shape[0], self.train.n_samples
+        (fewest, most), (least, aim) = _SKETCH_ROWS, _SKETCH_ROWS_PER_PARAMETER
+        rows = max(min(max(aim * n_parameters, fewest), most), least * n_parameters)
         if n_parameters > _SKETCH_MAX_PARAMETERS or n_samples < _SKETCH_MIN_RATIO * rows:
             return None
         sample = self.train.every(n_samples // rows)
