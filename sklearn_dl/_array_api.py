@@ -172,8 +172,24 @@ def _numpy_functions():
         # A sum as the engine keeps it: a Python float on the host; on a
         # device a 0-d array, read once per epoch rather than once per batch.
         as_number=float,
+        matmul=_matmul,
     )
     return module
+
+
+def _matmul(a, b, out=None):
+    """``numpy.matmul``, taken by ``numpy.dot`` where the two are the same product.
+
+    For 1-D or 2-D ``a`` by a 2-D ``b`` into a given ``out``, both call the
+    same BLAS routine and give the same bits, but ``dot`` does it 1-1.5 µs
+    sooner: a third of a small layer's product (32 × 32 by 32 × 32).
+    """
+    if out is not None and type(a) is type(b) is np.ndarray and a.ndim <= 2 and b.ndim == 2:
+        try:
+            return np.dot(a, b, out=out)
+        except ValueError:  # an ``out`` dot refuses (another dtype, not C-contiguous)
+            pass
+    return np.matmul(a, b, out=out)
 
 
 NUMPY = _numpy_functions()

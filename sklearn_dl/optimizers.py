@@ -25,6 +25,7 @@ Every optimizer minimises ``f``; ``g = ∇f`` below, ``η`` the learning rate.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 
@@ -103,10 +104,7 @@ class Optimizer(BaseOptimizer):
 
     def folds_penalty(self, params: NDArray) -> bool:
         """Whether :meth:`penalised_step` runs a kernel on ``params`` (if it compiles)."""
-        # Only the kernel of the class whose ``step`` is in use: a subclass that
-        # changes ``step`` alone keeps its own step and the separate passes.
-        owner = next(cls for cls in type(self).__mro__ if "step" in vars(cls))
-        return "_kernel_step" in vars(owner) and _kernels.enabled_for(params)
+        return _has_kernel_step(type(self)) and _kernels.enabled_for(params)
 
     def _kernel_step(self, params, grads, lr, penalty, scale):
         """The step by one fused kernel, ``penalty`` (or None) folded in; None if it fails."""
@@ -501,7 +499,9 @@ class Adam(Optimizer):
         b1, b2, t = self.beta_1, self.beta_2, self.t_ + 1
         rate, epsilon = self._scaled_rate(lr, t)
         size, _ = self._scratch(params)
-        scalars = _cast(params, b1, 1 - b1, b2, rate, epsilon, lr * weight_decay)
+        # The rate changes at every step; the other scalars are cast once (see _cast).
+        rates = (*_cast(params, b1, 1 - b1, b2), params.dtype.type(rate))
+        scalars = (*rates, *_cast(params, epsilon, lr * weight_decay))
         fold = _fold(params, self.n_weights_, penalty, scale)
         if not _kernels.call("adam_step", params, grads, self.m_, self.v_, size, *scalars, *fold):
             return None
@@ -557,9 +557,25 @@ class AdamW(Adam):
         return super()._kernel_step(params, grads, lr, penalty, scale, self.weight_decay)
 
 
+@functools.cache
+def _has_kernel_step(cls):
+    """Whether ``cls`` takes its steps by its kernel (asked once per class)."""
+    # Only the kernel of the class whose ``step`` is in use: a subclass that
+    # changes ``step`` alone keeps its own step and the separate passes.
+    owner = next(base for base in cls.__mro__ if "step" in vars(base))
+    return "_kernel_step" in vars(owner)
+
+
 def _cast(params, *scalars):
     """``scalars`` in the dtype of ``params``, as numpy casts Python floats against it."""
-    return [params.dtype.type(x) for x in scalars]
+    return _cast_values(params.dtype, scalars)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cast_values(dtype, values):
+    # Remembered: most of a kernel's scalars are the same at every step, and
+    # casting them costs about as much as a small network's whole step.
+    return tuple(dtype.type(x) for x in values)
 
 
 def _strengths(penalty):
@@ -574,7 +590,7 @@ def _fold(params, n_weights, penalty, scale):
     entry is ``(s · scale) · l1``, as the separate numpy passes compute them.
     """
     l2, l1 = _strengths(penalty)
-    return [n_weights, *_cast(params, scale * l2, scale, l1)]
+    return (n_weights, *_cast(params, scale * l2, scale, l1))
 
 
 def _rms_kernel(optimizer, params, grads, accumulator, rho, one_minus_rho, lr, penalty, scale):

@@ -148,3 +148,31 @@ def test_stochastic_layers_gradient_with_fixed_noise(layer):
     Z = network.forward(X, training=True, rng=np.random.default_rng(7))
     network.backward(loss.loss_gradient(Y, Z)[1])
     assert_gradient_close(network.grads.copy(), numeric_gradient(objective, start))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_engines_matmul_is_numpys_to_the_bit(dtype):
+    # The layers' products go through NUMPY.matmul, which takes numpy.dot's
+    # shorter path where that is the same product: every layout a layer
+    # uses must give numpy.matmul's bits, and anything else numpy.matmul's result.
+    from sklearn_dl._array_api import NUMPY
+
+    rng = np.random.default_rng(0)
+    A, W = rng.standard_normal((37, 19)).astype(dtype), rng.standard_normal((19, 23)).astype(dtype)
+    dZ = rng.standard_normal((37, 23)).astype(dtype)
+    products = [(A, W), (A.T, dZ), (np.ones(37, dtype), dZ), (dZ, W.T)]
+    for a, b in products:
+        shape = np.matmul(a, b).shape
+        expected, out = np.matmul(a, b, out=np.empty(shape, dtype)), np.empty(shape, dtype)
+        assert NUMPY.matmul(a, b, out=out) is out
+        np.testing.assert_array_equal(out, expected)
+    # Outputs numpy.dot refuses (transposed, another dtype), stacks and no out.
+    other = np.float64 if dtype == np.float32 else np.float32
+    for out_dtype, transposed in [(dtype, True), (other, True), (other, False)]:
+        outs = [np.empty((23, 37) if transposed else (37, 23), out_dtype) for _ in range(2)]
+        out, expected = [array.T if transposed else array for array in outs]
+        np.matmul(A, W, out=expected)
+        np.testing.assert_array_equal(NUMPY.matmul(A, W, out=out), expected)
+    stack = np.stack([A, A])
+    np.testing.assert_array_equal(NUMPY.matmul(stack, W), np.matmul(stack, W))
+    np.testing.assert_array_equal(NUMPY.matmul(A, W), np.matmul(A, W))

@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_dl import _config, _kernels, config_context, get_config, set_config
 from sklearn_dl._engine.objective import Objective
+from sklearn_dl.activations import Identity
 from sklearn_dl.layers import Dense
 from sklearn_dl.linear_model import LinearRegression, Perceptron
 from sklearn_dl.losses import BinaryCrossEntropy, CategoricalCrossEntropy
@@ -293,6 +294,16 @@ def test_dense_layer_kernels_agree_with_numpy(activation, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bias_kernel_adds_the_bias_of_a_linear_layer_exactly(dtype):
+    rng = np.random.default_rng(6)
+    Z, b = rng.standard_normal((9, 5)).astype(dtype), rng.standard_normal(5).astype(dtype)
+    out = Z.copy()
+    with config_context(kernels="force"):
+        assert _kernels.bias_activation(out, b, Identity())
+    np.testing.assert_array_equal(out, Z + b)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("loss", [BinaryCrossEntropy(), CategoricalCrossEntropy()], ids=repr)
 def test_loss_kernels_agree_with_numpy(loss, dtype):
     rng = np.random.default_rng(5)
@@ -317,6 +328,15 @@ def test_loss_kernels_agree_with_numpy(loss, dtype):
         value = _kernels.loss_gradient_into(loss, Y, ZT.T, GT.T, weight)
     assert value == pytest.approx(value_ref, rel=TOLERANCE[dtype])
     np.testing.assert_allclose(GT.T, grad_ref, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+    # A scale multiplies the gradient last, as ``grad *= scale`` does after the loss.
+    scale, G = 1 / 7, np.empty_like(Z)
+    with config_context(kernels="force"):
+        value_scaled, grad_scaled = _kernels.loss_gradient(loss, Y, Z, weight, scale)
+        assert _kernels.loss_gradient_into(loss, Y, Z, G, weight, dtype(scale)) == value_scaled
+        _, grad = _kernels.loss_gradient(loss, Y, Z, weight)
+    assert value_scaled == value and grad_scaled.dtype == dtype
+    np.testing.assert_array_equal(grad_scaled, grad * dtype(scale))
+    np.testing.assert_array_equal(G, grad_scaled)
     # Shapes numpy refuses are left to numpy (the kernels do not check bounds).
     with config_context(kernels="force"):
         assert _kernels.loss_gradient_into(loss, Y, Z, np.empty((20, 4), dtype), None) is None

@@ -152,7 +152,8 @@ def linear_data_gradient(objective, X, Y, sample_weight, total_weight, work):
     np.matmul(layer.W_.T, X.T, out=ZT)
     if layer.use_bias:
         ZT += layer.b_[:, None]
-    data_loss = _kernels.loss_gradient_into(loss, Y, ZT.T, dZT.T, sample_weight)
+    scale = dZT.dtype.type(1.0 / total_weight) if total_weight > 0 else None
+    data_loss = _kernels.loss_gradient_into(loss, Y, ZT.T, dZT.T, sample_weight, scale)
     if data_loss is None:
         data_loss, rows = 0.0, max(1, LOSS_CHUNK // K)
         for start in range(0, n, rows):  # gen_batches checks its arguments: 40 µs
@@ -161,8 +162,8 @@ def linear_data_gradient(objective, X, Y, sample_weight, total_weight, work):
             part, dZ = loss.loss_gradient(Y[chunk], ZT[:, chunk].T, weight)
             data_loss += part
             dZT[:, chunk] = dZ.T
-    if total_weight > 0:
-        dZT *= dZT.dtype.type(1.0 / total_weight)
+        if scale is not None:  # (the kernel scales in its own pass)
+            dZT *= scale
     layer.dW_[...] = (dZT @ X).T  # into a transposed out=, numpy matmul bypasses BLAS
     if layer.use_bias:
         dZT.sum(axis=1, out=layer.db_)

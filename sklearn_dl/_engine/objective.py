@@ -62,15 +62,21 @@ class Objective:
         the total weight makes it one chunk's share of a sum over chunks.
         """
         Z = self.network.forward(X, training=True, rng=rng)
-        fused = _kernels.loss_gradient(self.loss, Y, Z, sample_weight)
-        data_loss, dZ = fused or self.loss.loss_gradient(Y, Z, sample_weight)
+        xp = numpy_like(Z)
+        summed_on_device = xp.on_device and not isinstance(weight, int | float)
+        scale = None if summed_on_device or not weight > 0 else xp.scalar(1.0 / weight, Z)
+        # The loss kernel scales the gradient in its own pass.
+        fused = _kernels.loss_gradient(self.loss, Y, Z, sample_weight, scale)
+        if fused is not None:
+            data_loss, dZ = fused
+        else:
+            data_loss, dZ = self.loss.loss_gradient(Y, Z, sample_weight)
+            if summed_on_device:
+                # 0 where the batch weighs nothing (its gradient is 0 then), without reading it.
+                dZ *= xp.where(weight > 0, 1.0 / weight, xp.zeros_like(weight))
+            elif scale is not None:
+                dZ *= scale
         data_loss += self.network.activity_loss()
-        xp = numpy_like(dZ)
-        if xp.on_device and not isinstance(weight, int | float):  # summed on the device
-            # 0 where the batch weighs nothing (its gradient is 0 then), without reading it.
-            dZ *= xp.where(weight > 0, 1.0 / weight, xp.zeros_like(weight))
-        elif weight > 0:
-            dZ *= xp.scalar(1.0 / weight, dZ)
         self.network.backward(dZ)
         return data_loss
 

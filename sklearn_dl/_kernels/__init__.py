@@ -34,7 +34,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .._config import _config, config_context
-from ..activations import Logistic, ReLU, Tanh
+from ..activations import Identity, Logistic, ReLU, Tanh
 from ..losses import BinaryCrossEntropy, CategoricalCrossEntropy
 
 logger = logging.getLogger(__name__)
@@ -62,15 +62,18 @@ _loop_steps = [0]  # the per-sample steps asked for so far in this process
 # The activations the layer kernels know, by number (the kernels branch on it).
 # tanh has a backward kernel only: numba's scalar tanh took 1.3-6.5 times
 # numpy's vectorised one, so numpy computes the forward pass.
-RELU, TANH, LOGISTIC = 1, 2, 3
-_FORWARD = {ReLU: RELU, Logistic: LOGISTIC}
+IDENTITY, RELU, TANH, LOGISTIC = 0, 1, 2, 3
+_FORWARD = {Identity: IDENTITY, ReLU: RELU, Logistic: LOGISTIC}
 _BACKWARD = {ReLU: RELU, Tanh: TANH, Logistic: LOGISTIC}
 _LOSSES = {
     BinaryCrossEntropy: "binary_cross_entropy",
     CategoricalCrossEntropy: "categorical_cross_entropy",
 }
 
-_DTYPES = (np.float32, np.float64)  # the dtypes the kernels compile for
+# The dtypes the kernels compile for, each with its 1 (the layer and loss
+# kernels take ``one``) and an empty weight vector (no sample weights).
+_ONE = {np.dtype(np.float32): np.float32(1), np.dtype(np.float64): np.float64(1)}
+_NO_WEIGHTS = {dtype: np.ones(0, dtype) for dtype in _ONE}
 _module = {}  # the compiled module once loaded, or None once it failed
 _fit = threading.local()  # whether the fit running on this thread wants kernels
 
@@ -143,11 +146,11 @@ def enabled_for(array: np.ndarray, min_size: int = MIN_SIZE) -> bool:
     setting = _config["kernels"]
     if not setting or not isinstance(array, np.ndarray):  # device arrays compute in place
         return False
-    if array.dtype not in _DTYPES or not array.flags.c_contiguous:
+    if array.dtype not in _ONE or not array.flags.c_contiguous:
         return False
     if setting == "auto" and (array.size < min_size or not getattr(_fit, "wanted", True)):
         return False
-    return _load() is not None
+    return _module.get("module") is not None or _load() is not None
 
 
 def enabled_for_steps(n_steps: float) -> bool:
@@ -193,14 +196,14 @@ def call(name: str, *args, out: list | None = None) -> bool:
 def bias_activation(Z: np.ndarray, b: np.ndarray, activation) -> bool:
     """``Z ← f(Z + b)`` in place by one kernel; False (nothing done) where numpy must.
 
-    Only for an activation whose backward pass needs ``A`` alone (relu,
-    logistic), since ``Z`` is overwritten, and its exact class (a subclass
-    may change ``f``).
+    Only for an activation whose backward pass needs ``A`` alone (identity,
+    relu, logistic), since ``Z`` is overwritten, and its exact class (a
+    subclass may change ``f``).
     """
     kind = _FORWARD.get(type(activation))
     if kind is None or Z.ndim != 2 or b.dtype != Z.dtype or not enabled_for(Z, 0):
         return False
-    return call("bias_activation", Z, b, kind, Z.dtype.type(1))
+    return call("bias_activation", Z, b, kind, _ONE[Z.dtype])
 
 
 def activation_backward(activation, A: np.ndarray, dA: np.ndarray) -> bool:
@@ -208,55 +211,74 @@ def activation_backward(activation, A: np.ndarray, dA: np.ndarray) -> bool:
     kind = _BACKWARD.get(type(activation))
     if kind is None or not enabled_for(A, 0) or A.dtype != dA.dtype or not dA.flags.c_contiguous:
         return False
-    return call("activation_backward", A.reshape(-1), dA.reshape(-1), kind, A.dtype.type(1))
+    # ravel: the same view of these contiguous arrays as reshape(-1), made sooner.
+    return call("activation_backward", A.ravel(), dA.ravel(), kind, _ONE[A.dtype])
 
 
-def loss_gradient(loss, Y: np.ndarray, Z: np.ndarray, sample_weight) -> tuple | None:
+def loss_gradient(loss, Y: np.ndarray, Z: np.ndarray, sample_weight, scale=None) -> tuple | None:
     """``loss.loss_gradient(Y, Z, sample_weight)`` by one kernel, or None where numpy must.
+
+    ``scale`` (a number), when given, multiplies the gradient in the same
+    pass: ``(s_i ∂loss_i/∂Z_i) · scale``, what ``grad *= scale`` gives after
+    the loss, in the dtype of ``Z``.
 
     Returns
     -------
     tuple of (float, ndarray) or None
         ``Σ s_i loss_i`` and ``s_i ∂loss_i/∂Z_i`` in a new array, as the loss returns them.
     """
-    if type(loss) not in _LOSSES or not isinstance(Z, np.ndarray):
-        return None  # device arrays compute in their own namespace
-    if not enabled_for(_contiguous(Z), 0):  # decided before the gradient is allocated
+    kernel = _loss_kernel(loss, Y, Z, Z, sample_weight)  # the gradient will be made like Z
+    if kernel is None:
         return None
-    grad = np.empty_like(Z)
-    value = loss_gradient_into(loss, Y, Z, grad, sample_weight)
-    return None if value is None else (value, grad)
+    grad, value = np.empty_like(Z), []
+    if not call(kernel[0], Y, Z, grad, *kernel[1:], _scale(Z, scale), out=value):
+        return None
+    return value[0], grad
 
 
-def loss_gradient_into(loss, Y: np.ndarray, Z: np.ndarray, G: np.ndarray, sample_weight):
+def loss_gradient_into(
+    loss, Y: np.ndarray, Z: np.ndarray, G: np.ndarray, sample_weight, scale=None
+):
     """``Σ s_i loss_i``, with ``G ← s_i ∂loss_i/∂Z_i``, by one kernel; None where numpy must.
 
     ``Y``, ``Z`` and ``G`` may each be in C or Fortran order (e.g. the
     transposes of logits held output by output); writing into ``G`` spares
-    the allocation of a new gradient.
+    the allocation of a new gradient. ``scale`` is as in :func:`loss_gradient`.
     """
-    name = _LOSSES.get(type(loss))
-    arrays = (Y, Z, G) if sample_weight is None else (Y, Z, G, sample_weight)
-    if name is None or not all(isinstance(a, np.ndarray) for a in arrays):
+    kernel = _loss_kernel(loss, Y, Z, G, sample_weight)
+    value = []
+    if kernel is None or not call(kernel[0], Y, Z, G, *kernel[1:], _scale(Z, scale), out=value):
         return None
-    if Z.ndim != 2 or not enabled_for(_contiguous(Z), 0):
+    return value[0]
+
+
+def _scale(Z, scale):
+    """``scale`` in the dtype of ``Z`` (1 for None), as numpy casts it in ``grad *= scale``."""
+    if scale is None:
+        return _ONE[Z.dtype]
+    return scale if type(scale) is Z.dtype.type else Z.dtype.type(scale)
+
+
+def _loss_kernel(loss, Y, Z, G, sample_weight):
+    """The loss kernel's name, weight vector and 1 for these arrays; None where numpy must."""
+    name = _LOSSES.get(type(loss))
+    if name is None or not (isinstance(Y, np.ndarray) and isinstance(G, np.ndarray)):
+        return None  # (device arrays compute in their own namespace)
+    if not isinstance(Z, np.ndarray) or Z.ndim != 2 or not enabled_for(_contiguous(Z), 0):
         return None
     # The kernels index without bounds checks: shapes that numpy would refuse go to numpy.
     if not Y.shape == G.shape == Z.shape or not Y.dtype == G.dtype == Z.dtype:
         return None
     if _contiguous(Y) is None or _contiguous(G) is None:
         return None
-    one = Z.dtype.type(1)
+    one = _ONE[Z.dtype]
     if sample_weight is None:
-        sample_weight = np.ones(0, Z.dtype)
-    elif sample_weight.shape != Z.shape[:1] or sample_weight.dtype != Z.dtype:
+        return name, _NO_WEIGHTS[Z.dtype], one
+    if not isinstance(sample_weight, np.ndarray) or sample_weight.shape != Z.shape[:1]:
         return None
-    elif not sample_weight.flags.c_contiguous:
+    if sample_weight.dtype != Z.dtype or not sample_weight.flags.c_contiguous:
         return None
-    result = []
-    if not call(name, Y, Z, G, sample_weight, one, out=result):
-        return None
-    return result[0]
+    return name, sample_weight, one
 
 
 def _contiguous(array):

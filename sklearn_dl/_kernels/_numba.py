@@ -17,7 +17,7 @@ same for every entry, which the compiler moves out of the loop.
 import numba
 import numpy as np
 
-from . import LOGISTIC, RELU, TANH
+from . import IDENTITY, LOGISTIC, RELU, TANH
 
 _jit = numba.njit(nogil=True, cache=True, error_model="numpy", fastmath=False)
 
@@ -264,10 +264,10 @@ def _sgd(params, grads, lr, l2, threshold):
 
 @_jit
 def bias_activation(Z, b, kind, one):
-    """``Z ← f(Z + b)`` in place, row by row; ``f`` relu or logistic by its number ``kind``.
+    """``Z ← f(Z + b)`` in place, row by row; ``f`` by its number ``kind``.
 
     relu is ``0 if z < 0 else z`` (numpy's ``maximum(z, 0)``: NaN stays NaN);
-    logistic is ``1 / (1 + exp(-z))``.
+    logistic is ``1 / (1 + exp(-z))``; the identity is the bias alone.
     """
     zero = one - one
     for i in range(Z.shape[0]):
@@ -279,6 +279,9 @@ def bias_activation(Z, b, kind, one):
         elif kind == LOGISTIC:
             for j in range(row.shape[0]):
                 row[j] = one / (one + np.exp(-(row[j] + b[j])))
+        elif kind == IDENTITY:
+            for j in range(row.shape[0]):
+                row[j] = row[j] + b[j]
 
 
 @_jit
@@ -302,13 +305,13 @@ def activation_backward(A, dA, kind, one):
 
 
 @_jit
-def binary_cross_entropy(Y, Z, G, S, one):
-    """``G = s (sigmoid(Z) - Y)``; return ``Σ_i s_i Σ_k log(1 + exp(z)) - y z`` (in float64).
+def binary_cross_entropy(Y, Z, G, S, one, scale):
+    """``G = (s (sigmoid(Z) - Y)) · scale``; return ``Σ_i s_i Σ_k log(1 + exp(z)) - y z``.
 
     With ``e = exp(-|z|)``: ``log(1 + exp(z)) = max(z, 0) + log1p(e)`` and
     ``sigmoid(z)`` is ``1 / (1 + e)`` for ``z >= 0``, ``e / (1 + e)`` below:
     one exponential per entry, and no overflow. ``S`` holds the sample
-    weights ``s_i``, or nothing when every ``s_i`` is 1.
+    weights ``s_i``, or nothing when every ``s_i`` is 1. The sum is in float64.
     """
     zero, total, weighted = one - one, 0.0, S.shape[0] > 0
     for i in range(Z.shape[0]):
@@ -325,16 +328,18 @@ def binary_cross_entropy(Y, Z, G, S, one):
             total += row * S[i]
         else:
             total += row
+        for k in range(Z.shape[1]):
+            G[i, k] *= scale
     return total
 
 
 @_jit
-def categorical_cross_entropy(Y, Z, G, S, one):
-    """``G = s (softmax(Z) - Y)``; return ``Σ_i s_i ((Σ_k y_k) log Σ_k exp(c_k) - Σ_k y_k c_k)``.
+def categorical_cross_entropy(Y, Z, G, S, one, scale):
+    """``G = (s (softmax(Z) - Y)) · scale``; return ``Σ_i s_i loss_i``.
 
-    ``c = z - max z`` per row, as the numpy reference shifts it; rows summed
-    in float64. ``S`` holds the sample weights ``s_i``, or nothing when
-    every ``s_i`` is 1.
+    ``loss_i = (Σ_k y_k) log Σ_k exp(c_k) - Σ_k y_k c_k`` with ``c = z - max
+    z`` per row, as the numpy reference shifts it; rows summed in float64.
+    ``S`` holds the sample weights ``s_i``, or nothing when every ``s_i`` is 1.
     """
     total, weighted = 0.0, S.shape[0] > 0
     for i in range(Z.shape[0]):
@@ -356,6 +361,8 @@ def categorical_cross_entropy(Y, Z, G, S, one):
             total += row * S[i]
         else:
             total += row
+        for k in range(z.shape[0]):
+            g[k] *= scale
     return total
 
 
