@@ -260,15 +260,18 @@ class Dense(Layer):
         return A
 
     def backward(self, dA, need_input_grad=True):
-        dZ = dA
-        if not (self._linear or _kernels.activation_backward(self.activation_, self._A, dA)):
-            dZ = self.activation_.backward(self._Z, self._A, dA)
+        dZ, bias_done = dA, False
+        if not self._linear:
+            # The kernel sums the bias gradient in the same pass over dZ.
+            bias_done = _kernels.activation_backward(self.activation_, self._A, dA, self.db_)
+            if not bias_done:
+                dZ = self.activation_.backward(self._Z, self._A, dA)
         xp, X = self.xp_, self._X
         if _is_sparse(X):
             self.dW_[...] = X.T @ dZ
         else:
             xp.matmul(X.T, dZ, out=self.dW_)
-        if self.use_bias:
+        if self.use_bias and not bias_done:
             xp.matmul(self._ones(dZ.shape[0]), dZ, out=self.db_)
         if not need_input_grad:
             return None

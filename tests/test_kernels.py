@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_dl import _config, _kernels, config_context, get_config, set_config
 from sklearn_dl._engine.objective import Objective
-from sklearn_dl.activations import Identity
+from sklearn_dl.activations import Identity, get_activation
 from sklearn_dl.layers import Dense
 from sklearn_dl.linear_model import LinearRegression, Perceptron
 from sklearn_dl.losses import BinaryCrossEntropy, CategoricalCrossEntropy
@@ -291,6 +291,26 @@ def test_dense_layer_kernels_agree_with_numpy(activation, dtype):
     for a, b in zip(fused, reference, strict=True):
         assert a.dtype == dtype
         np.testing.assert_allclose(a, b, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype] * 1e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic"])
+def test_backward_kernel_sums_the_bias_gradient_in_its_pass(activation, dtype):
+    rng = np.random.default_rng(7)
+    f = get_activation(activation)
+    A = f.forward(rng.standard_normal((300, 7))).astype(dtype)
+    dA, db = rng.standard_normal((300, 7)).astype(dtype), np.full(7, np.nan, dtype)
+    expected = dA.copy()
+    with config_context(kernels="force"):
+        assert _kernels.activation_backward(f, A, expected)  # the pass without the sum
+        assert _kernels.activation_backward(f, A, dA, db)
+        # Shapes the kernel cannot take are left to numpy.
+        assert not _kernels.activation_backward(f, A, dA.copy(), db[:6])
+        assert not _kernels.activation_backward(f, A, dA.copy(), db.astype(np.float16))
+    np.testing.assert_array_equal(dA, expected)
+    # Summed in float64: closer to the exact sum than the dtype's own rounding.
+    exact = expected.sum(axis=0, dtype=np.float64)
+    np.testing.assert_allclose(db, exact, rtol=np.finfo(dtype).eps, atol=0)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

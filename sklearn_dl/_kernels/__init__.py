@@ -206,13 +206,24 @@ def bias_activation(Z: np.ndarray, b: np.ndarray, activation) -> bool:
     return call("bias_activation", Z, b, kind, _ONE[Z.dtype])
 
 
-def activation_backward(activation, A: np.ndarray, dA: np.ndarray) -> bool:
-    """``dA ← dA ⊙ f'`` in place from ``A = f(Z)``; False (nothing done) where numpy must."""
+def activation_backward(activation, A: np.ndarray, dA: np.ndarray, db=None) -> bool:
+    """``dA ← dA ⊙ f'`` in place from ``A = f(Z)``; False (nothing done) where numpy must.
+
+    With ``db`` (a vector of ``dA``'s columns) the same pass also sums the
+    result's rows into it: the bias gradient of a 2-D ``dA``.
+    """
     kind = _BACKWARD.get(type(activation))
     if kind is None or not enabled_for(A, 0) or A.dtype != dA.dtype or not dA.flags.c_contiguous:
         return False
-    # ravel: the same view of these contiguous arrays as reshape(-1), made sooner.
-    return call("activation_backward", A.ravel(), dA.ravel(), kind, _ONE[A.dtype])
+    one = _ONE[A.dtype]
+    if db is None:
+        # ravel: the same view of these contiguous arrays as reshape(-1), made sooner.
+        return call("activation_backward", A.ravel(), dA.ravel(), kind, one)
+    if not (A.shape == dA.shape and dA.ndim == 2 and db.shape == dA.shape[1:]):
+        return False  # (the kernel does not check bounds)
+    if not (isinstance(db, np.ndarray) and db.dtype == A.dtype and db.flags.c_contiguous):
+        return False
+    return call("activation_backward_sum", A, dA, db, kind, one)
 
 
 def loss_gradient(loss, Y: np.ndarray, Z: np.ndarray, sample_weight, scale=None) -> tuple | None:

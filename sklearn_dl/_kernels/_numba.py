@@ -305,6 +305,38 @@ def activation_backward(A, dA, kind, one):
 
 
 @_jit
+def activation_backward_sum(A, dA, db, kind, one):
+    """:func:`activation_backward` on 2-D ``A`` and ``dA``, and ``db ← Σ_rows dA`` after it.
+
+    The bias gradient in the same pass over the rows, summed in float64 and
+    rounded once, where the separate pass multiplies by a vector of ones.
+    """
+    zero = one - one
+    total = np.zeros(db.shape[0])
+    for i in range(A.shape[0]):
+        a_row, d_row = A[i], dA[i]
+        if kind == RELU:
+            for j in range(a_row.shape[0]):
+                d = d_row[j] * (one if a_row[j] > zero else zero)
+                d_row[j] = d
+                total[j] += d
+        elif kind == TANH:
+            for j in range(a_row.shape[0]):
+                a = a_row[j]
+                d = d_row[j] * (one - a * a)
+                d_row[j] = d
+                total[j] += d
+        elif kind == LOGISTIC:
+            for j in range(a_row.shape[0]):
+                a = a_row[j]
+                d = (d_row[j] * a) * (one - a)
+                d_row[j] = d
+                total[j] += d
+    for j in range(db.shape[0]):
+        db[j] = total[j]
+
+
+@_jit
 def binary_cross_entropy(Y, Z, G, S, one, scale):
     """``G = (s (sigmoid(Z) - Y)) · scale``; return ``Σ_i s_i Σ_k log(1 + exp(z)) - y z``.
 
