@@ -86,8 +86,8 @@ class Optimizer(BaseOptimizer):
         raise NotImplementedError
 
     def penalised_step(
-        self, params: NDArray, grads: NDArray, lr: float, penalty, scale: float
-    ) -> float | NDArray | None:
+        self, params: NDArray, grads: NDArray, lr: float, penalty, scale: float, keep_size=True
+    ) -> float | NDArray | bool | None:
         """:meth:`step` with ``scale · penalty`` on the weights folded in; None where it cannot.
 
         One fused pass takes the step along ``g + scale · l2 · W`` on the
@@ -97,17 +97,24 @@ class Optimizer(BaseOptimizer):
         gradient, :meth:`step` and the penalty's proximal step do in turn.
         ``scale`` is ``alpha / Σ s_i``. None (nothing changed) where no kernel
         takes the step: the caller then takes those three passes itself.
+        Without ``keep_size`` the kernel does not store the per-entry step
+        sizes (a pass of stores over the parameters) and returns True.
         """
         if not self.folds_penalty(params):
             return None
-        return self._kernel_step(params, grads, lr, penalty, scale)
+        size = self._kernel_step(params, grads, lr, penalty, scale, keep_size)
+        return size if keep_size or size is None else True
 
     def folds_penalty(self, params: NDArray) -> bool:
         """Whether :meth:`penalised_step` runs a kernel on ``params`` (if it compiles)."""
         return _has_kernel_step(type(self)) and _kernels.enabled_for(params)
 
-    def _kernel_step(self, params, grads, lr, penalty, scale):
-        """The step by one fused kernel, ``penalty`` (or None) folded in; None if it fails."""
+    def _kernel_step(self, params, grads, lr, penalty, scale, keep_size=True):
+        """The step by one fused kernel, ``penalty`` (or None) folded in; None if it fails.
+
+        ``keep_size=False``: the kernel may leave out the per-entry step sizes
+        (see :meth:`_step_sizes`).
+        """
         return None
 
     def _fused_step(self, params, grads, lr):
@@ -115,6 +122,13 @@ class Optimizer(BaseOptimizer):
         if not _kernels.enabled_for(params):
             return None
         return self._kernel_step(params, grads, lr, None, 0.0)
+
+    def _step_sizes(self, params, keep_size):
+        """The array a kernel writes its per-entry step sizes to: an empty one when not kept.
+
+        The kernels test for the empty array once, outside their loop.
+        """
+        return self._scratch(params)[0] if keep_size else np.empty(0, params.dtype)
 
     def _scratch(self, params):
         """Two reusable arrays shaped like ``params`` (rebuilt on demand, never pickled).
@@ -195,7 +209,7 @@ class SGD(Optimizer):
         # At a fixed point v = -η g / (1 - μ): the effective step is η / (1 - μ).
         return lr / (1.0 - self.momentum) if self.momentum else lr
 
-    def _kernel_step(self, params, grads, lr, penalty, scale):
+    def _kernel_step(self, params, grads, lr, penalty, scale, keep_size=True):
         mu, size = self.momentum, self._size(lr)
         # One threshold for every weight, (size · scale) · l1 as the separate pass has it.
         l2, l1 = _strengths(penalty)
@@ -295,9 +309,10 @@ class Adagrad(Optimizer):
         G += numpy_like(params).multiply(grads, grads, out=work)
         return _scaled_step(params, grads, G, lr, self.epsilon, size, work)
 
-    def _kernel_step(self, params, grads, lr, penalty, scale):
+    def _kernel_step(self, params, grads, lr, penalty, scale, keep_size=True):
         # G + 1 · g² is G + g², exactly.
-        return _rms_kernel(self, params, grads, self.accumulator_, 1.0, 1.0, lr, penalty, scale)
+        G = self.accumulator_
+        return _rms_kernel(self, params, grads, G, 1.0, 1.0, lr, penalty, scale, keep_size)
 
 
 class RMSProp(Optimizer):
@@ -351,9 +366,9 @@ class RMSProp(Optimizer):
         E += work
         return _scaled_step(params, grads, E, lr, self.epsilon, size, work)
 
-    def _kernel_step(self, params, grads, lr, penalty, scale):
+    def _kernel_step(self, params, grads, lr, penalty, scale, keep_size=True):
         E, rho = self.mean_square_, self.rho
-        return _rms_kernel(self, params, grads, E, rho, 1 - rho, lr, penalty, scale)
+        return _rms_kernel(self, params, grads, E, rho, 1 - rho, lr, penalty, scale, keep_size)
 
 
 class Adadelta(Optimizer):
@@ -414,8 +429,8 @@ class Adadelta(Optimizer):
         params -= delta
         return size
 
-    def _kernel_step(self, params, grads, lr, penalty, scale):
-        size, _ = self._scratch(params)
+    def _kernel_step(self, params, grads, lr, penalty, scale, keep_size=True):
+        size = self._step_sizes(params, keep_size)
         arrays = (params, grads, self.mean_square_grad_, self.mean_square_delta_, size)
         scalars = _cast(params, self.rho, 1 - self.rho, lr, self.epsilon)
         fold = _fold(params, self.n_weights_, penalty, scale)
@@ -494,11 +509,11 @@ class Adam(Optimizer):
         root = math.sqrt(1 - b2)
         return lr * math.sqrt(1 - b2**t) / (1 - b1**t) / root, self.epsilon / root
 
-    def _kernel_step(self, params, grads, lr, penalty, scale, weight_decay=0.0):
+    def _kernel_step(self, params, grads, lr, penalty, scale, keep_size=True, weight_decay=0.0):
         """The step above (and AdamW's decay) in one fused pass; None if the kernel fails."""
         b1, b2, t = self.beta_1, self.beta_2, self.t_ + 1
         rate, epsilon = self._scaled_rate(lr, t)
-        size, _ = self._scratch(params)
+        size = self._step_sizes(params, keep_size)
         # The rate changes at every step; the other scalars are cast once (see _cast).
         rates = (*_cast(params, b1, 1 - b1, b2), params.dtype.type(rate))
         scalars = (*rates, *_cast(params, epsilon, lr * weight_decay))
@@ -553,8 +568,8 @@ class AdamW(Adam):
         weights -= decay
         return size
 
-    def _kernel_step(self, params, grads, lr, penalty, scale):
-        return super()._kernel_step(params, grads, lr, penalty, scale, self.weight_decay)
+    def _kernel_step(self, params, grads, lr, penalty, scale, keep_size=True):
+        return super()._kernel_step(params, grads, lr, penalty, scale, keep_size, self.weight_decay)
 
 
 @functools.cache
@@ -593,14 +608,16 @@ def _fold(params, n_weights, penalty, scale):
     return (n_weights, *_cast(params, scale * l2, scale, l1))
 
 
-def _rms_kernel(optimizer, params, grads, accumulator, rho, one_minus_rho, lr, penalty, scale):
+def _rms_kernel(
+    optimizer, params, grads, accumulator, rho, one_minus_rho, lr, penalty, scale, keep_size
+):
     """RMSProp's (or Adagrad's) step in one fused pass; None if the kernel fails.
 
     The kernel computes ``A ← ρ A + (1 - ρ) g²``, then :func:`_scaled_step`,
     with the penalty folded in (see :func:`_fold`); it returns the step size
-    in the optimizer's scratch array.
+    in the optimizer's scratch array (an empty one without ``keep_size``).
     """
-    size, _ = optimizer._scratch(params)
+    size = optimizer._step_sizes(params, keep_size)
     scalars = _cast(params, rho, one_minus_rho, lr, optimizer.epsilon)
     fold = _fold(params, optimizer.n_weights_, penalty, scale)
     if not _kernels.call("rms_step", params, grads, accumulator, size, *scalars, *fold):

@@ -102,6 +102,31 @@ def test_kernel_step_agrees_with_numpy(optimizer, penalty, dtype):
         before = p_ref
 
 
+@pytest.mark.parametrize("penalty", [L2(), ElasticNet(l1_ratio=0.3)], ids=repr)
+@pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=repr)
+def test_a_step_without_its_sizes_takes_the_same_step(optimizer, penalty):
+    # keep_size=False only spares storing the step sizes: same parameters and slots.
+    rng = np.random.default_rng(2)
+    params = rng.standard_normal(_kernels.MIN_SIZE + 5)
+    kept, spared = clone(optimizer), clone(optimizer)
+    results = []
+    for opt, keep in [(kept, True), (spared, False)]:
+        theta = params.copy()
+        opt.init(theta, n_weights=theta.size // 2)
+        with _kernels.use_kernels(True):
+            for seed in range(3):
+                g = np.random.default_rng(seed).standard_normal(theta.size)
+                done = opt.penalised_step(theta, g, 0.01, penalty, SCALE, keep_size=keep)
+                assert done is not None
+        assert keep or done is True
+        results.append((theta, {k: v for k, v in vars(opt).items() if isinstance(v, np.ndarray)}))
+    (theta, slots), (theta_spared, slots_spared) = results
+    np.testing.assert_array_equal(theta_spared, theta)
+    assert slots.keys() == slots_spared.keys()
+    for name, slot in slots.items():
+        np.testing.assert_array_equal(slots_spared[name], slot)
+
+
 def test_adam_slots_agree_with_numpy():
     rng = np.random.default_rng(1)
     params = rng.standard_normal(_kernels.MIN_SIZE)

@@ -198,7 +198,9 @@ class Trainer:
         params, grads = self.params, self.network.grads
         if folded:
             scale = objective.alpha / total
-            if solver.penalised_step(params, grads, lr, objective.penalty, scale) is not None:
+            # The step sizes are not needed here: keep_size=False spares their stores.
+            done = solver.penalised_step(params, grads, lr, objective.penalty, scale, False)
+            if done is not None:
                 return
             objective.add_penalty_gradient(total)
         objective.prox(solver.step(params, grads, lr), total)

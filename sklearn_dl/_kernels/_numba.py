@@ -29,7 +29,7 @@ def adam_step(
     """Adam with ``v`` kept as ``v / (1 - β₂)``, the penalty and AdamW's decay on the weights.
 
     ``lr`` and ``eps`` are already divided by ``sqrt(1 - β₂)``; ``size``
-    receives the per-entry step size ``s``. On ``params[:n_weights]`` the
+    receives the per-entry step size ``s`` (unless it is empty). On ``params[:n_weights]`` the
     gradient is ``g + l2 θ``, AdamW's decay ``η λ`` applies, and the result
     is soft-thresholded by ``(s · scale) · l1``.
     """
@@ -40,9 +40,9 @@ def adam_step(
 
 @_jit
 def _adam(params, grads, m, v, size, b1, one_minus_b1, b2, lr, eps, decay, l2, scale, l1):
-    # The one branch is the same for every entry: the compiler takes it out of the loop.
+    # The two branches are the same for every entry: the compiler takes them out of the loop.
     zero = l2 - l2
-    thresholded = l1 != zero
+    thresholded, keep = l1 != zero, size.shape[0] > 0
     for i in range(params.shape[0]):
         p = params[i]
         g = grads[i] + p * l2
@@ -51,7 +51,8 @@ def _adam(params, grads, m, v, size, b1, one_minus_b1, b2, lr, eps, decay, l2, s
         m[i] = m_i
         v[i] = v_i
         s = lr / (np.sqrt(v_i) + eps)
-        size[i] = s
+        if keep:
+            size[i] = s
         p = (p - s * m_i) - p * decay
         params[i] = _shrink(p, (s * scale) * l1, zero) if thresholded else p
 
@@ -181,7 +182,7 @@ def rms_step(params, grads, acc, size, rho, one_minus_rho, lr, eps, n_weights, l
     """``A ← ρ A + (1 - ρ) g²``; ``s = η / (sqrt(A) + ε)``; ``θ ← θ - s g``.
 
     RMSProp; Adagrad is ``ρ = 1 - ρ = 1`` (``A ← A + g²``, exactly).
-    ``size`` receives ``s``. On ``params[:n_weights]`` the gradient is
+    ``size`` receives ``s`` (unless it is empty). On ``params[:n_weights]`` the gradient is
     ``g + l2 θ`` and the result is soft-thresholded by ``(s · scale) · l1``.
     """
     k, zero, rates = n_weights, l2 - l2, (rho, one_minus_rho, lr, eps)
@@ -192,14 +193,15 @@ def rms_step(params, grads, acc, size, rho, one_minus_rho, lr, eps, n_weights, l
 @_jit
 def _rms(params, grads, acc, size, rho, one_minus_rho, lr, eps, l2, scale, l1):
     zero = l2 - l2
-    thresholded = l1 != zero
+    thresholded, keep = l1 != zero, size.shape[0] > 0
     for i in range(params.shape[0]):
         p = params[i]
         g = grads[i] + p * l2
         a = acc[i] * rho + (g * g) * one_minus_rho
         acc[i] = a
         s = lr / (np.sqrt(a) + eps)
-        size[i] = s
+        if keep:
+            size[i] = s
         p = p - s * g
         params[i] = _shrink(p, (s * scale) * l1, zero) if thresholded else p
 
@@ -221,14 +223,15 @@ def adadelta_step(
 @_jit
 def _adadelta(params, grads, mean_g, mean_d, size, rho, one_minus_rho, lr, eps, l2, scale, l1):
     zero = l2 - l2
-    thresholded = l1 != zero
+    thresholded, keep = l1 != zero, size.shape[0] > 0
     for i in range(params.shape[0]):
         p = params[i]
         g = grads[i] + p * l2
         e_g = mean_g[i] * rho + (one_minus_rho * g) * g
         mean_g[i] = e_g
         s = lr * np.sqrt(mean_d[i] + eps) / np.sqrt(e_g + eps)
-        size[i] = s
+        if keep:
+            size[i] = s
         delta = s * g
         step = delta / lr
         mean_d[i] = mean_d[i] * rho + one_minus_rho * (step * step)
