@@ -184,7 +184,7 @@ def _matmul(a, b, out=None):
     same BLAS routine and give the same bits, but ``dot`` does it 1-1.5 µs
     sooner: a third of a small layer's product (32 × 32 by 32 × 32).
     """
-    if out is not None and type(a) is type(b) is np.ndarray and a.ndim <= 2 and b.ndim == 2:
+    if out is not None and type(a) is type(b) is np.ndarray and 1 <= a.ndim <= 2 and b.ndim == 2:
         try:
             return np.dot(a, b, out=out)
         except ValueError:  # an ``out`` dot refuses (another dtype, not C-contiguous)

@@ -432,7 +432,8 @@ class Adadelta(Optimizer):
     def _kernel_step(self, params, grads, lr, penalty, scale, keep_size=True):
         size = self._step_sizes(params, keep_size)
         arrays = (params, grads, self.mean_square_grad_, self.mean_square_delta_, size)
-        scalars = _cast(params, self.rho, 1 - self.rho, lr, self.epsilon)
+        rates = (*_constants(params, self.rho, 1 - self.rho), *_cast(params, lr))
+        scalars = (*rates, *_constants(params, self.epsilon))
         fold = _fold(params, self.n_weights_, penalty, scale)
         return size if _kernels.call("adadelta_step", *arrays, *scalars, *fold) else None
 
@@ -514,9 +515,10 @@ class Adam(Optimizer):
         b1, b2, t = self.beta_1, self.beta_2, self.t_ + 1
         rate, epsilon = self._scaled_rate(lr, t)
         size = self._step_sizes(params, keep_size)
-        # The rate changes at every step; the other scalars are cast once (see _cast).
-        rates = (*_cast(params, b1, 1 - b1, b2), params.dtype.type(rate))
-        scalars = (*rates, *_cast(params, epsilon, lr * weight_decay))
+        # The rate changes at every step, the learning rate with a schedule.
+        b1_, one_minus_b1, b2_, epsilon_ = _constants(params, b1, 1 - b1, b2, epsilon)
+        rate_, decay = _cast(params, rate, lr * weight_decay)
+        scalars = (b1_, one_minus_b1, b2_, rate_, epsilon_, decay)
         fold = _fold(params, self.n_weights_, penalty, scale)
         if not _kernels.call("adam_step", params, grads, self.m_, self.v_, size, *scalars, *fold):
             return None
@@ -583,13 +585,25 @@ def _has_kernel_step(cls):
 
 def _cast(params, *scalars):
     """``scalars`` in the dtype of ``params``, as numpy casts Python floats against it."""
-    return _cast_values(params.dtype, scalars)
+    return tuple(params.dtype.type(x) for x in scalars)
+
+
+def _constants(params, *scalars):
+    """:func:`_cast` of scalars that stay the same from step to step, remembered.
+
+    Casting a kernel's scalars at every step cost about as much as a small
+    network's whole step. The key holds each value's sign, so that -0.0 and
+    0.0 stay apart; a value that cannot be a key (an array) is cast each time.
+    """
+    try:
+        signs = tuple(math.copysign(1.0, x) for x in scalars)
+        return _cast_values(params.dtype, scalars, signs)
+    except TypeError:
+        return _cast(params, *scalars)
 
 
 @functools.lru_cache(maxsize=1024)
-def _cast_values(dtype, values):
-    # Remembered: most of a kernel's scalars are the same at every step, and
-    # casting them costs about as much as a small network's whole step.
+def _cast_values(dtype, values, signs):
     return tuple(dtype.type(x) for x in values)
 
 
@@ -605,7 +619,7 @@ def _fold(params, n_weights, penalty, scale):
     entry is ``(s · scale) · l1``, as the separate numpy passes compute them.
     """
     l2, l1 = _strengths(penalty)
-    return (n_weights, *_cast(params, scale * l2, scale, l1))
+    return (n_weights, *_constants(params, scale * l2, scale, l1))
 
 
 def _rms_kernel(
@@ -618,7 +632,8 @@ def _rms_kernel(
     in the optimizer's scratch array (an empty one without ``keep_size``).
     """
     size = optimizer._step_sizes(params, keep_size)
-    scalars = _cast(params, rho, one_minus_rho, lr, optimizer.epsilon)
+    rates = (*_constants(params, rho, one_minus_rho), *_cast(params, lr))
+    scalars = (*rates, *_constants(params, optimizer.epsilon))
     fold = _fold(params, optimizer.n_weights_, penalty, scale)
     if not _kernels.call("rms_step", params, grads, accumulator, size, *scalars, *fold):
         return None

@@ -175,4 +175,6 @@ def test_the_engines_matmul_is_numpys_to_the_bit(dtype):
         np.testing.assert_array_equal(NUMPY.matmul(A, W, out=out), expected)
     stack = np.stack([A, A])
     np.testing.assert_array_equal(NUMPY.matmul(stack, W), np.matmul(stack, W))
+    with pytest.raises(ValueError):  # numpy.dot would scale W by a 0-d a
+        NUMPY.matmul(np.array(2.0, dtype), W, out=np.empty(W.shape, dtype))
     np.testing.assert_array_equal(NUMPY.matmul(A, W), np.matmul(A, W))

@@ -119,12 +119,26 @@ def test_a_step_without_its_sizes_takes_the_same_step(optimizer, penalty):
                 done = opt.penalised_step(theta, g, 0.01, penalty, SCALE, keep_size=keep)
                 assert done is not None
         assert keep or done is True
+        # Without the sizes, no array of them was made, nor written beyond an empty one.
+        assert keep or "_scratch_" not in vars(opt)
         results.append((theta, {k: v for k, v in vars(opt).items() if isinstance(v, np.ndarray)}))
     (theta, slots), (theta_spared, slots_spared) = results
     np.testing.assert_array_equal(theta_spared, theta)
     assert slots.keys() == slots_spared.keys()
     for name, slot in slots.items():
         np.testing.assert_array_equal(slots_spared[name], slot)
+
+
+def test_constant_scalars_are_cast_once_and_keep_their_sign():
+    from sklearn_dl.optimizers import _constants
+
+    params = np.zeros(3, np.float32)
+    first = _constants(params, 0.9, 0.0)
+    assert _constants(params, 0.9, 0.0) is first  # remembered
+    assert all(type(x) is np.float32 for x in first)
+    assert np.signbit(_constants(params, 0.9, -0.0)[1])  # not 0.0's entry
+    assert _constants(params.astype(np.float64), 0.9, 0.0)[0].dtype == np.float64
+    assert _constants(params, np.array(0.5))[0] == np.float32(0.5)  # unhashable: cast
 
 
 def test_adam_slots_agree_with_numpy():

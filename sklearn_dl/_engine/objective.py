@@ -75,7 +75,7 @@ class Objective:
                 # 0 where the batch weighs nothing (its gradient is 0 then), without reading it.
                 dZ *= xp.where(weight > 0, 1.0 / weight, xp.zeros_like(weight))
             elif scale is not None:
-                dZ *= scale
+                dZ *= xp.scalar(1.0 / weight, dZ)  # (a loss may return another dtype than Z's)
         data_loss += self.network.activity_loss()
         self.network.backward(dZ)
         return data_loss

@@ -199,7 +199,8 @@ class Trainer:
         if folded:
             scale = objective.alpha / total
             # The step sizes are not needed here: keep_size=False spares their stores.
-            done = solver.penalised_step(params, grads, lr, objective.penalty, scale, False)
+            penalty = objective.penalty
+            done = solver.penalised_step(params, grads, lr, penalty, scale, keep_size=False)
             if done is not None:
                 return
             objective.add_penalty_gradient(total)

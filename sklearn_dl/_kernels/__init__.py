@@ -236,7 +236,8 @@ def loss_gradient(loss, Y: np.ndarray, Z: np.ndarray, sample_weight, scale=None)
     Returns
     -------
     tuple of (float, ndarray) or None
-        ``Σ s_i loss_i`` and ``s_i ∂loss_i/∂Z_i`` in a new array, as the loss returns them.
+        ``Σ s_i loss_i`` and ``s_i ∂loss_i/∂Z_i`` (times ``scale``) in a new
+        array, as the loss returns them.
     """
     kernel = _loss_kernel(loss, Y, Z, Z, sample_weight)  # the gradient will be made like Z
     if kernel is None:
@@ -250,7 +251,7 @@ def loss_gradient(loss, Y: np.ndarray, Z: np.ndarray, sample_weight, scale=None)
 def loss_gradient_into(
     loss, Y: np.ndarray, Z: np.ndarray, G: np.ndarray, sample_weight, scale=None
 ):
-    """``Σ s_i loss_i``, with ``G ← s_i ∂loss_i/∂Z_i``, by one kernel; None where numpy must.
+    """``Σ s_i loss_i``, with ``G ← (s_i ∂loss_i/∂Z_i) · scale``; None where numpy must.
 
     ``Y``, ``Z`` and ``G`` may each be in C or Fortran order (e.g. the
     transposes of logits held output by output); writing into ``G`` spares
