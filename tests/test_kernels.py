@@ -387,6 +387,17 @@ def test_loss_kernels_agree_with_numpy(loss, dtype):
         value = _kernels.loss_gradient_into(loss, Y, ZT.T, GT.T, weight)
     assert value == pytest.approx(value_ref, rel=TOLERANCE[dtype])
     np.testing.assert_allclose(GT.T, grad_ref, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+    # A NaN logit, wherever it is in its row, gives NaN where numpy does.
+    for k in range(4):
+        Z_nan = Z[:3].copy()
+        Z_nan[1, k] = np.nan
+        with config_context(kernels="force"):
+            value_nan, grad_nan = _kernels.loss_gradient(loss, Y[:3], Z_nan, None)
+        with np.errstate(invalid="ignore"):
+            value_ref_nan, grad_ref_nan = loss.loss_gradient(Y[:3], Z_nan)
+        assert np.isnan(value_nan) and np.isnan(value_ref_nan)
+        np.testing.assert_array_equal(np.isnan(grad_nan), np.isnan(grad_ref_nan))
+        np.testing.assert_allclose(grad_nan, grad_ref_nan, rtol=TOLERANCE[dtype])
     # A scale multiplies the gradient last, as ``grad *= scale`` does after the loss.
     scale, G = 1 / 7, np.empty_like(Z)
     with config_context(kernels="force"):
