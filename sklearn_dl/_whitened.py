@@ -44,9 +44,9 @@ def minimize_whitened(fun, sketch, x0, *, options, tol, callback, rough):
     """Minimise ``fun`` by L-BFGS in coordinates whitened by ``sketch``'s Hessian.
 
     ``x0`` is a float64 vector; ``rough(sketch, x0)`` returns the sketch's
-    approximate optimum. The run
-    starts there when ``x0`` is all zeros (a cold start, which carries no
-    information) and at ``x0`` otherwise (a warm start is kept). ``callback``
+    approximate optimum. The run starts there when ``x0`` is all zeros (a
+    cold start, which carries no information) and at ``x0`` otherwise (a
+    warm start is kept). ``callback``
     sees the iterates in the original coordinates; ``nit`` and ``nfev``
     count the full objective's iterations and evaluations. None when the
     sketch's optimum or Hessian is not finite.

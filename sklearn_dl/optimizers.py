@@ -128,7 +128,7 @@ class Optimizer(BaseOptimizer):
 
         The kernels test for the empty array once, outside their loop.
         """
-        return self._scratch(params)[0] if keep_size else np.empty(0, params.dtype)
+        return self._scratch(params)[0] if keep_size else _kernels.EMPTY[params.dtype]
 
     def _scratch(self, params):
         """Two reusable arrays shaped like ``params`` (rebuilt on demand, never pickled).

@@ -71,9 +71,11 @@ _LOSSES = {
 }
 
 # The dtypes the kernels compile for, each with its 1 (the layer and loss
-# kernels take ``one``) and an empty weight vector (no sample weights).
+# kernels take ``one``) and an empty vector: what a kernel gets for an
+# optional array it is to leave alone (no sample weights, no bias gradient,
+# no step sizes). Never written to.
 _ONE = {np.dtype(np.float32): np.float32(1), np.dtype(np.float64): np.float64(1)}
-_NO_WEIGHTS = {dtype: np.ones(0, dtype) for dtype in _ONE}
+EMPTY = {dtype: np.empty(0, dtype) for dtype in _ONE}
 _module = {}  # the compiled module once loaded, or None once it failed
 _fit = threading.local()  # whether the fit running on this thread wants kernels
 
@@ -209,21 +211,22 @@ def bias_activation(Z: np.ndarray, b: np.ndarray, activation) -> bool:
 def activation_backward(activation, A: np.ndarray, dA: np.ndarray, db=None) -> bool:
     """``dA ← dA ⊙ f'`` in place from ``A = f(Z)``; False (nothing done) where numpy must.
 
-    With ``db`` (a vector of ``dA``'s columns) the same pass also sums the
-    result's rows into it: the bias gradient of a 2-D ``dA``.
+    ``A`` and ``dA`` are a layer's 2-D outputs and their gradient. With
+    ``db`` (a vector of ``dA``'s columns) the same pass also sums the
+    result's rows into it: the layer's bias gradient.
     """
     kind = _BACKWARD.get(type(activation))
     if kind is None or not enabled_for(A, 0) or A.dtype != dA.dtype or not dA.flags.c_contiguous:
         return False
-    one = _ONE[A.dtype]
-    if db is None:
-        # ravel: the same view of these contiguous arrays as reshape(-1), made sooner.
-        return call("activation_backward", A.ravel(), dA.ravel(), kind, one)
-    if not (A.shape == dA.shape and dA.ndim == 2 and db.shape == dA.shape[1:]):
+    if not (A.shape == dA.shape and dA.ndim == 2):
         return False  # (the kernel does not check bounds)
-    if not (isinstance(db, np.ndarray) and db.dtype == A.dtype and db.flags.c_contiguous):
+    if db is None:
+        db = EMPTY[A.dtype]
+    elif not (isinstance(db, np.ndarray) and db.shape == dA.shape[1:] and db.dtype == A.dtype):
         return False
-    return call("activation_backward_sum", A, dA, db, kind, one)
+    elif not db.flags.c_contiguous:
+        return False
+    return call("activation_backward", A, dA, db, kind, _ONE[A.dtype])
 
 
 def loss_gradient(loss, Y: np.ndarray, Z: np.ndarray, sample_weight, scale=None) -> tuple | None:
@@ -242,10 +245,9 @@ def loss_gradient(loss, Y: np.ndarray, Z: np.ndarray, sample_weight, scale=None)
     kernel = _loss_kernel(loss, Y, Z, Z, sample_weight)  # the gradient will be made like Z
     if kernel is None:
         return None
-    grad, value = np.empty_like(Z), []
-    if not call(kernel[0], Y, Z, grad, *kernel[1:], _scale(Z, scale), out=value):
-        return None
-    return value[0], grad
+    grad = np.empty_like(Z)
+    value = _loss_call(kernel, Y, Z, grad, scale)
+    return None if value is None else (value, grad)
 
 
 def loss_gradient_into(
@@ -258,21 +260,27 @@ def loss_gradient_into(
     the allocation of a new gradient. ``scale`` is as in :func:`loss_gradient`.
     """
     kernel = _loss_kernel(loss, Y, Z, G, sample_weight)
-    value = []
-    if kernel is None or not call(kernel[0], Y, Z, G, *kernel[1:], _scale(Z, scale), out=value):
-        return None
-    return value[0]
+    return None if kernel is None else _loss_call(kernel, Y, Z, G, scale)
 
 
-def _scale(Z, scale):
-    """``scale`` in the dtype of ``Z`` (1 for None), as numpy casts it in ``grad *= scale``."""
+def _loss_call(kernel, Y, Z, G, scale):
+    """Run the loss ``kernel`` (see :func:`_loss_kernel`); its value, or None if it failed.
+
+    ``scale`` is cast to the dtype of ``Z`` (1 for None), as numpy casts it in
+    ``grad *= scale``.
+    """
+    name, weights = kernel
+    one = _ONE[Z.dtype]
     if scale is None:
-        return _ONE[Z.dtype]
-    return scale if type(scale) is Z.dtype.type else Z.dtype.type(scale)
+        scale = one
+    elif type(scale) is not Z.dtype.type:
+        scale = Z.dtype.type(scale)
+    value = []
+    return value[0] if call(name, Y, Z, G, weights, one, scale, out=value) else None
 
 
 def _loss_kernel(loss, Y, Z, G, sample_weight):
-    """The loss kernel's name, weight vector and 1 for these arrays; None where numpy must."""
+    """The loss kernel's name and weight vector for these arrays; None where numpy must."""
     name = _LOSSES.get(type(loss))
     if name is None or not (isinstance(Y, np.ndarray) and isinstance(G, np.ndarray)):
         return None  # (device arrays compute in their own namespace)
@@ -283,14 +291,13 @@ def _loss_kernel(loss, Y, Z, G, sample_weight):
         return None
     if _contiguous(Y) is None or _contiguous(G) is None:
         return None
-    one = _ONE[Z.dtype]
     if sample_weight is None:
-        return name, _NO_WEIGHTS[Z.dtype], one
+        return name, EMPTY[Z.dtype]
     if not isinstance(sample_weight, np.ndarray) or sample_weight.shape != Z.shape[:1]:
         return None
     if sample_weight.dtype != Z.dtype or not sample_weight.flags.c_contiguous:
         return None
-    return name, sample_weight, one
+    return name, sample_weight
 
 
 def _contiguous(array):

@@ -288,33 +288,17 @@ def bias_activation(Z, b, kind, one):
 
 
 @_jit
-def activation_backward(A, dA, kind, one):
-    """``dA ← dA ⊙ f'`` in place, from ``A = f(Z)`` (flat arrays).
+def activation_backward(A, dA, db, kind, one):
+    """``dA ← dA ⊙ f'`` in place, from ``A = f(Z)`` (2-D), and ``db ← Σ_rows dA`` after it.
 
-    relu ``A > 0``; tanh ``1 - A²``; logistic ``A (1 - A)``, in numpy's order.
+    relu ``A > 0``; tanh ``1 - A²``; logistic ``A (1 - A)``, in numpy's
+    order. The bias gradient comes in the same pass over the rows, summed in
+    float64 and rounded once (where the separate pass multiplies by a vector
+    of ones); an empty ``db`` leaves it out, by a branch the compiler takes
+    out of the loop.
     """
     zero = one - one
-    if kind == RELU:
-        for i in range(A.shape[0]):
-            dA[i] = dA[i] * (one if A[i] > zero else zero)
-    elif kind == TANH:
-        for i in range(A.shape[0]):
-            a = A[i]
-            dA[i] = dA[i] * (one - a * a)
-    elif kind == LOGISTIC:
-        for i in range(A.shape[0]):
-            a = A[i]
-            dA[i] = (dA[i] * a) * (one - a)
-
-
-@_jit
-def activation_backward_sum(A, dA, db, kind, one):
-    """:func:`activation_backward` on 2-D ``A`` and ``dA``, and ``db ← Σ_rows dA`` after it.
-
-    The bias gradient in the same pass over the rows, summed in float64 and
-    rounded once, where the separate pass multiplies by a vector of ones.
-    """
-    zero = one - one
+    summed = db.shape[0] > 0
     total = np.zeros(db.shape[0])
     for i in range(A.shape[0]):
         a_row, d_row = A[i], dA[i]
@@ -322,19 +306,22 @@ def activation_backward_sum(A, dA, db, kind, one):
             for j in range(a_row.shape[0]):
                 d = d_row[j] * (one if a_row[j] > zero else zero)
                 d_row[j] = d
-                total[j] += d
+                if summed:
+                    total[j] += d
         elif kind == TANH:
             for j in range(a_row.shape[0]):
                 a = a_row[j]
                 d = d_row[j] * (one - a * a)
                 d_row[j] = d
-                total[j] += d
+                if summed:
+                    total[j] += d
         elif kind == LOGISTIC:
             for j in range(a_row.shape[0]):
                 a = a_row[j]
                 d = (d_row[j] * a) * (one - a)
                 d_row[j] = d
-                total[j] += d
+                if summed:
+                    total[j] += d
     for j in range(db.shape[0]):
         db[j] = total[j]
 
