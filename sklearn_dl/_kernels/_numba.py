@@ -297,6 +297,8 @@ def activation_backward(A, dA, db, kind, one):
     of ones); an empty ``db`` leaves it out, by a branch the compiler takes
     out of the loop.
     """
+    # One loop per kind, alike but for the derivative: one loop calling a
+    # per-entry helper made the tanh pass with its sum 1.3-1.7 times slower.
     zero = one - one
     summed = db.shape[0] > 0
     total = np.zeros(db.shape[0])
