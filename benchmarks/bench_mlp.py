@@ -247,13 +247,13 @@ def torch_device_epochs(X, y, batch, epochs):
             optimizer.step()
 
 
-def run_device(device="cuda", quick=False):
+def run_device(device="cuda", quick=False, on_row=None):
     """The wide network under array API dispatch on ``device``, against PyTorch there.
 
     Returns one row per size and batch: our time per epoch on the device
     (``ours_s``), the hand-written PyTorch loop's (``theirs_s``, target ≤
-    1.3), and our CPU path's (``cpu_s``). No rows, after saying why, where
-    it cannot run.
+    1.3), and our CPU path's (``cpu_s``), each also passed to ``on_row`` as
+    it is measured. No rows, after saying why, where it cannot run.
     """
     reason = device_skip_reason(device)
     if reason is not None:
@@ -267,6 +267,8 @@ def run_device(device="cuda", quick=False):
         y = (X[:, :5].sum(axis=1) > 0).astype(np.float32)
         for batch in DEVICE_BATCHES:
             rows.append(_device_row(X, y, batch, epochs, device))
+            if on_row is not None:
+                on_row(rows[-1])
     return rows
 
 
@@ -306,14 +308,14 @@ def _device_row(X, y, batch, epochs, device):
     )
 
 
-def _print_device(rows):
-    for r in rows:
-        print(
-            f"{r['workload']}: ours {1e3 * r['ours_s']:.1f} ms/epoch, PyTorch "
-            f"{1e3 * r['theirs_s']:.1f} ms/epoch, ratio {r['ratio']:.2f} (target "
-            f"{r['target']}), our CPU path {1e3 * r['cpu_s']:.1f} ms/epoch "
-            f"(speed-up {r['cpu_s'] / r['ours_s']:.1f}x)"
-        )
+def _print_device(r):
+    print(
+        f"{r['workload']}: ours {1e3 * r['ours_s']:.1f} ms/epoch, PyTorch "
+        f"{1e3 * r['theirs_s']:.1f} ms/epoch, ratio {r['ratio']:.2f} (target "
+        f"{r['target']}), our CPU path {1e3 * r['cpu_s']:.1f} ms/epoch "
+        f"(speed-up {r['cpu_s'] / r['ours_s']:.1f}x)",
+        flush=True,
+    )
 
 
 def main():
@@ -343,6 +345,6 @@ def main():
 if __name__ == "__main__":
     if "--device" in sys.argv:
         device = sys.argv[sys.argv.index("--device") + 1]
-        _print_device(run_device(device, quick="--quick" in sys.argv))
+        run_device(device, quick="--quick" in sys.argv, on_row=_print_device)
     else:
         main()

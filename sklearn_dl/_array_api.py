@@ -209,7 +209,7 @@ def numpy_like(array):
     if compat.is_torch_array(array):
         return TorchFunctions(str(array.device))
     if compat.is_cupy_array(array):
-        return CupyFunctions()
+        return CupyFunctions(array.device.id)
     return NUMPY
 
 
@@ -409,19 +409,30 @@ class TorchFunctions:
 
 
 class CupyFunctions:
-    """numpy's functions, as the engine calls them, computed by CuPy (which keeps numpy's names)."""
+    """numpy's functions, as the engine calls them, computed by CuPy (which keeps numpy's names).
+
+    ``device`` is the number of the GPU the arrays live on: two namespaces are
+    the same when their GPUs are.
+    """
 
     on_device = True
 
-    def __init__(self):
+    def __init__(self, device=0):
         import cupy
         import cupyx.scipy.special
 
         self._cupy = cupy
         self._special = cupyx.scipy.special
+        self.device = int(device)
 
     def __reduce__(self):
-        return (CupyFunctions, ())
+        return (CupyFunctions, (self.device,))
+
+    def __eq__(self, other):
+        return isinstance(other, CupyFunctions) and other.device == self.device
+
+    def __hash__(self):
+        return hash(("cupy", self.device))
 
     def __getattr__(self, name):
         if name in ("expit", "log_expit", "softmax", "log_softmax", "erf", "xlogy"):

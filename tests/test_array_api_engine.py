@@ -11,6 +11,7 @@ import pickle
 
 import numpy as np
 import pytest
+from _device_cases import PARTS, STOCHASTIC, TOLERANCE, estimators, make_data
 from numpy.testing import assert_allclose
 from sklearn import clone, config_context
 
@@ -21,15 +22,9 @@ from sklearn_dl.neural_network import (
     MLPRegressor,
     VariationalAutoencoder,
 )
-from sklearn_dl.optimizers import OPTIMIZERS
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("array_api_compat")
-
-# The issue's bounds on the parameters after three epochs.
-TOLERANCE = {np.float64: 1e-10, np.float32: 1e-4}
-STOCHASTIC = sorted(name for name, solver in OPTIMIZERS.items() if not solver.full_batch)
-
 
 pytestmark = [
     pytest.mark.usefixtures("array_api_dispatch"),  # see conftest.py
@@ -37,34 +32,9 @@ pytestmark = [
 ]
 
 
-def _data(dtype=np.float64, n=240, d=6, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d)).astype(dtype)
-    y_binary = (X[:, 0] + X[:, 1] > 0).astype(int)
-    y_classes = rng.integers(0, 3, n)
-    y_real = X @ rng.standard_normal(d) + 0.1 * rng.standard_normal(n)
-    X_unit = 1.0 / (1.0 + np.exp(-X))  # in [0, 1], for a Bernoulli autoencoder
-    return X, X_unit.astype(dtype), y_binary, y_classes, y_real
-
-
-def _estimators(solver):
-    """Every engine estimator with ``solver`` for three epochs; its target's name."""
-    small = dict(max_iter=3, random_state=0, solver=solver)
-    mlp = dict(hidden_layer_sizes=(7, 5), batch_size=50, **small)
-    return [
-        (MLPClassifier(**mlp), "y_binary"),
-        (MLPClassifier(**mlp, activation="tanh"), "y_classes"),
-        (MLPRegressor(**mlp), "y_real"),
-        (LinearRegression(**small, learning_rate_init=0.01), "y_real"),
-        (LogisticRegression(**small), "y_classes"),
-        (Autoencoder(hidden_layer_sizes=(4,), batch_size=50, **small), "X_unit"),
-        (VariationalAutoencoder(hidden_layer_sizes=(5,), n_components=2, **small), "X_unit"),
-    ]
-
-
 def _fit_both(estimator, target, dtype, device):
     """The numpy fit and the fit on a tensor of ``estimator``; their inputs."""
-    X, X_unit, *targets = _data(dtype)
+    X, X_unit, *targets = make_data(dtype)
     data = dict(zip(["y_binary", "y_classes", "y_real"], targets, strict=True))
     X = X_unit if target == "X_unit" else X
     y = None if target == "X_unit" else data[target]
@@ -96,7 +66,7 @@ def _predictions(model, X):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("solver", [*STOCHASTIC, "lbfgs"])
 def test_a_device_fit_equals_the_numpy_fit(solver, dtype, device):
-    for estimator, target in _estimators(solver):
+    for estimator, target in estimators(solver):
         if solver == "lbfgs" and isinstance(estimator, VariationalAutoencoder):
             continue  # its objective is random: no line search follows it
         numpy_fit, ours, X, X_t = _fit_both(estimator, target, dtype, device)
@@ -114,7 +84,7 @@ def test_a_device_fit_equals_the_numpy_fit(solver, dtype, device):
 
 
 def test_fitted_attributes_live_on_the_device(device):
-    X, _, y, y3, yr = _data()
+    X, _, y, y3, yr = make_data()
     X_t = torch.asarray(X, device=device)
     mlp = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
     mlp.fit(X_t, torch.asarray(y3, device=device))
@@ -130,7 +100,7 @@ def test_fitted_attributes_live_on_the_device(device):
 
 
 def test_dropout_batch_norm_and_noise_take_the_numpy_fits_draws():
-    X, _, y, _, _ = _data()
+    X, _, y, _, _ = make_data()
     model = MLPClassifier(
         hidden_layer_sizes=(8, 8), dropout=0.3, batch_norm=True, max_iter=3, random_state=0
     )
@@ -149,7 +119,7 @@ def test_dropout_batch_norm_and_noise_take_the_numpy_fits_draws():
 
 
 def test_continued_fits_and_early_stopping_on_the_device():
-    X, _, _, y3, _ = _data(n=400)
+    X, _, _, y3, _ = make_data(n=400)
     X_t, y_t = torch.asarray(X), torch.asarray(y3)
     settings = dict(hidden_layer_sizes=(6,), random_state=0, solver="adam")
     ours = MLPClassifier(**settings)
@@ -171,7 +141,7 @@ def test_continued_fits_and_early_stopping_on_the_device():
 
 
 def test_a_device_model_pickles_and_refuses_numpy_input():
-    X, _, _, y3, _ = _data()
+    X, _, _, y3, _ = make_data()
     model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
     model.fit(torch.asarray(X), torch.asarray(y3))
     loaded = pickle.loads(pickle.dumps(model))
@@ -185,7 +155,7 @@ def test_a_device_model_pickles_and_refuses_numpy_input():
 
 
 def test_what_cannot_run_on_a_device_says_so():
-    X, _, y, _, yr = _data()
+    X, _, y, _, yr = make_data()
     X_t = torch.asarray(X)
     with pytest.raises(ValueError, match="Newton solver factors its matrices on the host"):
         LinearRegression(solver="newton").fit(X_t, torch.asarray(yr))
@@ -195,7 +165,7 @@ def test_what_cannot_run_on_a_device_says_so():
 
 def test_a_namespace_the_engine_does_not_compute_in_is_named():
     strict = pytest.importorskip("array_api_strict")
-    X, _, _, _, yr = _data()
+    X, _, _, _, yr = make_data()
     with pytest.raises(
         TypeError, match="numpy, PyTorch or CuPy arrays; got an array of array_api_strict"
     ):
@@ -203,41 +173,16 @@ def test_a_namespace_the_engine_does_not_compute_in_is_named():
 
 
 def test_without_dispatch_tensors_are_numpy_input():
-    X, _, _, _, yr = _data()
+    X, _, _, _, yr = make_data()
     with config_context(array_api_dispatch=False):
         model = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
         model.fit(torch.asarray(X), torch.asarray(yr))
         assert isinstance(model.network_.params, np.ndarray)
 
 
-PARTS = [
-    *[
-        (MLPRegressor, dict(activation=name))
-        for name in [
-            "logistic",
-            "leaky_relu",
-            "elu",
-            "selu",
-            "gelu",
-            "softplus",
-            "swish",
-            "prelu",
-            "maxout",
-        ]
-    ],
-    (MLPRegressor, dict(gaussian_noise=0.1, micro_batch_size=20)),
-    (MLPRegressor, dict(penalty="l1", alpha=0.01, solver="sgd")),
-    (MLPRegressor, dict(penalty="elasticnet", alpha=0.01, solver="adagrad")),
-    (MLPRegressor, dict(loss="huber")),
-    (MLPRegressor, dict(loss="absolute_error", solver="rmsprop")),
-    (MLPClassifier, dict(class_weight="balanced")),
-    (Autoencoder, dict(tied_weights=True, sparsity=0.01, solver="adam")),
-]
-
-
 @pytest.mark.parametrize(("estimator", "settings"), PARTS, ids=lambda p: str(p)[:40])
 def test_every_part_computes_on_the_device_as_in_numpy(estimator, settings):
-    X, _, _, y3, yr = _data()
+    X, _, _, y3, yr = make_data()
     y = {MLPRegressor: yr, MLPClassifier: y3, Autoencoder: None}[estimator]
     kwargs = dict(hidden_layer_sizes=(6,), max_iter=3, random_state=0, batch_size=60)
     weights = np.linspace(0.5, 1.5, X.shape[0])
@@ -251,7 +196,7 @@ def test_every_part_computes_on_the_device_as_in_numpy(estimator, settings):
 
 
 def test_full_batch_fits_in_chunks_and_with_bounds_on_the_device():
-    X, _, _, y3, yr = _data(n=600)
+    X, _, _, y3, yr = make_data(n=600)
     cases = [
         (LogisticRegression(penalty="l1", C=0.5), y3),  # L-BFGS-B over W⁺ and W⁻
         (MLPRegressor(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=30, random_state=0), yr),
