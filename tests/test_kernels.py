@@ -16,8 +16,8 @@ from sklearn_dl._engine.objective import Objective
 from sklearn_dl.activations import Identity, get_activation
 from sklearn_dl.layers import Dense
 from sklearn_dl.linear_model import LinearRegression, Perceptron
-from sklearn_dl.losses import BinaryCrossEntropy, CategoricalCrossEntropy
-from sklearn_dl.neural_network import MLPClassifier
+from sklearn_dl.losses import BinaryCrossEntropy, CategoricalCrossEntropy, SquaredError
+from sklearn_dl.neural_network import Autoencoder, MLPClassifier, MLPRegressor
 from sklearn_dl.optimizers import OPTIMIZERS as REGISTRY
 from sklearn_dl.optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, RMSProp
 from sklearn_dl.penalties import L1, L2, ElasticNet
@@ -362,22 +362,31 @@ def test_bias_kernel_adds_the_bias_of_a_linear_layer_exactly(dtype):
     np.testing.assert_array_equal(out, Z + b)
 
 
+def _fused(loss, Y, Z, weight, scale=None):
+    """The loss kernel's value and gradient, in a new array; None where numpy must."""
+    grad = np.empty_like(Z)
+    value = _kernels.loss_gradient_into(loss, Y, Z, grad, weight, scale)
+    return None if value is None else (value, grad)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("loss", [BinaryCrossEntropy(), CategoricalCrossEntropy()], ids=repr)
+@pytest.mark.parametrize(
+    "loss", [SquaredError(), BinaryCrossEntropy(), CategoricalCrossEntropy()], ids=repr
+)
 def test_loss_kernels_agree_with_numpy(loss, dtype):
     rng = np.random.default_rng(5)
     Z = (5 * rng.standard_normal((40, 4))).astype(dtype)
     Z[0] = [-800, 800, 40, -40]  # far logits: no overflow, no NaN
     Y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 40)]
     with config_context(kernels="force"):
-        value, grad = _kernels.loss_gradient(loss, Y, Z, None)
+        value, grad = _fused(loss, Y, Z, None)
     value_ref, grad_ref = loss.loss_gradient(Y, Z)
     assert grad.dtype == dtype and np.all(np.isfinite(grad))
     assert value == pytest.approx(value_ref, rel=TOLERANCE[dtype])
     np.testing.assert_allclose(grad, grad_ref, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
     weight = rng.uniform(0, 3, 40).astype(dtype)
     with config_context(kernels="force"):
-        value, grad = _kernels.loss_gradient(loss, Y, Z, weight)
+        value, grad = _fused(loss, Y, Z, weight)
     value_ref, grad_ref = loss.loss_gradient(Y, Z, weight)
     assert value == pytest.approx(value_ref, rel=TOLERANCE[dtype])
     np.testing.assert_allclose(grad, grad_ref, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
@@ -392,7 +401,7 @@ def test_loss_kernels_agree_with_numpy(loss, dtype):
         Z_nan = Z[:3].copy()
         Z_nan[1, k] = np.nan
         with config_context(kernels="force"):
-            value_nan, grad_nan = _kernels.loss_gradient(loss, Y[:3], Z_nan, None)
+            value_nan, grad_nan = _fused(loss, Y[:3], Z_nan, None)
         with np.errstate(invalid="ignore"):
             value_ref_nan, grad_ref_nan = loss.loss_gradient(Y[:3], Z_nan)
         assert np.isnan(value_nan) and np.isnan(value_ref_nan)
@@ -401,17 +410,17 @@ def test_loss_kernels_agree_with_numpy(loss, dtype):
     # A scale multiplies the gradient last, as ``grad *= scale`` does after the loss.
     scale, G = 1 / 7, np.empty_like(Z)
     with config_context(kernels="force"):
-        value_scaled, grad_scaled = _kernels.loss_gradient(loss, Y, Z, weight, scale)
+        value_scaled, grad_scaled = _fused(loss, Y, Z, weight, scale)
         assert _kernels.loss_gradient_into(loss, Y, Z, G, weight, dtype(scale)) == value_scaled
-        _, grad = _kernels.loss_gradient(loss, Y, Z, weight)
+        _, grad = _fused(loss, Y, Z, weight)
     assert value_scaled == value and grad_scaled.dtype == dtype
     np.testing.assert_array_equal(grad_scaled, grad * dtype(scale))
     np.testing.assert_array_equal(G, grad_scaled)
     # Shapes numpy refuses are left to numpy (the kernels do not check bounds).
     with config_context(kernels="force"):
         assert _kernels.loss_gradient_into(loss, Y, Z, np.empty((20, 4), dtype), None) is None
-        assert _kernels.loss_gradient(loss, Y[:20], Z, None) is None
-        assert _kernels.loss_gradient(loss, Y, Z, weight[:20]) is None
+        assert _fused(loss, Y[:20], Z, None) is None
+        assert _fused(loss, Y, Z, weight[:20]) is None
 
 
 def test_setting_decides_where_kernels_run(monkeypatch):
@@ -526,3 +535,34 @@ def test_forced_fit_with_l1_agrees(solver):
             fits.append(model.fit(X, y).coef_)
     assert np.count_nonzero(fits[1] == 0) > 0
     np.testing.assert_allclose(fits[0], fits[1], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_squared_error_fits_take_the_loss_kernel_and_agree(dtype, monkeypatch):
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((150, 6)).astype(dtype)
+    Y = np.column_stack([X[:, 0] - X[:, 1], np.tanh(X[:, 2])]).astype(dtype)
+    weight = rng.uniform(0.5, 2.0, 150).astype(dtype)
+    fused = []
+    kernel = _kernels.loss_gradient_into
+
+    def spy(loss, *args):
+        value = kernel(loss, *args)
+        fused.append(type(loss).__name__ if value is not None else None)
+        return value
+
+    monkeypatch.setattr(_kernels, "loss_gradient_into", spy)
+    settings = dict(hidden_layer_sizes=(9,), solver="adam", max_iter=3, batch_size=40)
+    cases = [
+        (MLPRegressor(**settings, random_state=0), (X, Y), {"sample_weight": weight}),
+        (Autoencoder(2, **settings, random_state=0), (X,), {}),
+    ]
+    for model, data, fit_params in cases:
+        fits = []
+        for setting in ("force", "force", False):
+            fused.clear()
+            with config_context(kernels=setting):
+                fits.append(clone(model).fit(*data, **fit_params).network_.params)
+            assert set(fused) == ({"SquaredError"} if setting else set())
+        np.testing.assert_array_equal(fits[0], fits[1])
+        np.testing.assert_allclose(fits[0], fits[2], rtol=0, atol=10 * TOLERANCE[dtype])

@@ -65,10 +65,13 @@ class Objective:
         xp = numpy_like(Z)
         summed_on_device = xp.on_device and not isinstance(weight, int | float)
         scale = None if summed_on_device or not weight > 0 else xp.scalar(1.0 / weight, Z)
-        # The loss kernel scales the gradient in its own pass.
-        fused = _kernels.loss_gradient(self.loss, Y, Z, sample_weight, scale)
+        # The loss kernel scales the gradient in its own pass, into a kept array.
+        fused = None
+        if _kernels.enabled_for(Z, 0):
+            dZ = self._scratch.front("loss gradient", Z.size, Z.dtype).reshape(Z.shape)
+            fused = _kernels.loss_gradient_into(self.loss, Y, Z, dZ, sample_weight, scale)
         if fused is not None:
-            data_loss, dZ = fused
+            data_loss = fused
         else:
             data_loss, dZ = self.loss.loss_gradient(Y, Z, sample_weight)
             if summed_on_device:

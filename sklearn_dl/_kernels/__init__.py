@@ -35,7 +35,7 @@ import numpy as np
 
 from .._config import _config, config_context
 from ..activations import Identity, Logistic, ReLU, Tanh
-from ..losses import BinaryCrossEntropy, CategoricalCrossEntropy
+from ..losses import BinaryCrossEntropy, CategoricalCrossEntropy, SquaredError
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ IDENTITY, RELU, TANH, LOGISTIC = 0, 1, 2, 3
 _FORWARD = {Identity: IDENTITY, ReLU: RELU, Logistic: LOGISTIC}
 _BACKWARD = {ReLU: RELU, Tanh: TANH, Logistic: LOGISTIC}
 _LOSSES = {
+    SquaredError: "squared_error",
     BinaryCrossEntropy: "binary_cross_entropy",
     CategoricalCrossEntropy: "categorical_cross_entropy",
 }
@@ -229,35 +230,16 @@ def activation_backward(activation, A: np.ndarray, dA: np.ndarray, db=None) -> b
     return call("activation_backward", A, dA, db, kind, _ONE[A.dtype])
 
 
-def loss_gradient(loss, Y: np.ndarray, Z: np.ndarray, sample_weight, scale=None) -> tuple | None:
-    """``loss.loss_gradient(Y, Z, sample_weight)`` by one kernel, or None where numpy must.
-
-    ``scale`` (a number), when given, multiplies the gradient in the same
-    pass: ``(s_i ∂loss_i/∂Z_i) · scale``, what ``grad *= scale`` gives after
-    the loss, in the dtype of ``Z``.
-
-    Returns
-    -------
-    tuple of (float, ndarray) or None
-        ``Σ s_i loss_i`` and ``s_i ∂loss_i/∂Z_i`` (times ``scale``) in a new
-        array, as the loss returns them.
-    """
-    kernel = _loss_kernel(loss, Y, Z, Z, sample_weight)  # the gradient will be made like Z
-    if kernel is None:
-        return None
-    grad = np.empty_like(Z)
-    value = _loss_call(kernel, Y, Z, grad, scale)
-    return None if value is None else (value, grad)
-
-
 def loss_gradient_into(
     loss, Y: np.ndarray, Z: np.ndarray, G: np.ndarray, sample_weight, scale=None
 ):
     """``Σ s_i loss_i``, with ``G ← (s_i ∂loss_i/∂Z_i) · scale``; None where numpy must.
 
-    ``Y``, ``Z`` and ``G`` may each be in C or Fortran order (e.g. the
-    transposes of logits held output by output); writing into ``G`` spares
-    the allocation of a new gradient. ``scale`` is as in :func:`loss_gradient`.
+    What ``loss.loss_gradient(Y, Z, sample_weight)`` followed by ``grad *=
+    scale`` computes, in one kernel that writes the gradient into ``G`` (in
+    the dtype of ``Z``; no scaling when ``scale`` is None). ``Y``, ``Z`` and
+    ``G`` may each be in C or Fortran order (e.g. the transposes of logits
+    held output by output).
     """
     kernel = _loss_kernel(loss, Y, Z, G, sample_weight)
     return None if kernel is None else _loss_call(kernel, Y, Z, G, scale)

@@ -329,6 +329,28 @@ def activation_backward(A, dA, db, kind, one):
 
 
 @_jit
+def squared_error(Y, Z, G, S, one, scale):
+    """``G = (s (Z - Y)) · scale``; return ``Σ_i s_i Σ_k ½ (z - y)²``.
+
+    One pass where numpy takes three (the residual, its square's sum and the
+    scaling) and allocates the residual. The squares are summed in float64,
+    in four running sums per output, taken by turns of rows: one running sum
+    would make every entry wait for the one before it, and the loop four
+    times slower. ``S`` holds the sample weights ``s_i``, or nothing when
+    every ``s_i`` is 1.
+    """
+    width, weighted = Z.shape[1], S.shape[0] > 0
+    sums = np.zeros(4 * width)
+    for i in range(Z.shape[0]):
+        s, lane = S[i] if weighted else one, (i & 3) * width
+        for k in range(width):
+            r = Z[i, k] - Y[i, k]
+            G[i, k] = r * s * scale
+            sums[lane + k] += r * r * s if weighted else r * r
+    return 0.5 * sums.sum()
+
+
+@_jit
 def binary_cross_entropy(Y, Z, G, S, one, scale):
     """``G = (s (sigmoid(Z) - Y)) · scale``; return ``Σ_i s_i Σ_k log(1 + exp(z)) - y z``.
 
