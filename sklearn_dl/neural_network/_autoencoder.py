@@ -44,7 +44,10 @@ from ..optimizers import OPTIMIZERS, BaseOptimizer
 from ._shared import MICRO_BATCH_CONSTRAINTS, SHARED_CONSTRAINTS, NetworkSettings, per_layer
 
 _DENOISING_KINDS = {"gaussian": GaussianNoise, "mask": MaskingNoise}
-_CHUNK = 4096  # rows per inference pass in score
+# Rows per inference pass in score: small enough that each layer's output (2 MiB
+# for 256 float64 units) stays in the cache: 1024 rows took 0.87 of the time of
+# 4096 on the wide benchmark network, and still make efficient products.
+_CHUNK = 1024
 
 
 class Autoencoder(NetworkSettings, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork):
