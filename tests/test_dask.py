@@ -4,6 +4,7 @@ One local cluster of two worker processes serves the whole module; it listens
 on 127.0.0.1 only and is closed at the end.
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -28,7 +29,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_validate  # noqa:
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from sklearn_dl import _dask  # noqa: E402
+from sklearn_dl import _dask, get_config, set_config  # noqa: E402
 from sklearn_dl._engine.data import Data  # noqa: E402
 from sklearn_dl.callbacks import Callback  # noqa: E402
 from sklearn_dl.linear_model import LinearRegression, LogisticRegression  # noqa: E402
@@ -70,6 +71,31 @@ def quietly(function, *args, **kwargs):
         return function(*args, **kwargs)
 
 
+@contextlib.contextmanager
+def on_the_numpy_path(client):
+    """Every fit, here and on the workers, on the numpy path, inside the block.
+
+    A process that has loaded numba computes even small fits with its kernels,
+    which agree with numpy to 1e-12, not bit for bit (see the user guide's
+    "Faster steps"); this test process may have loaded it and the workers may
+    not have. The comparisons below are about the cluster, so both sides take
+    the same path.
+    """
+    before = set_config_everywhere(client, False)
+    try:
+        yield
+    finally:
+        set_config_everywhere(client, before)
+
+
+def set_config_everywhere(client, kernels):
+    """Set ``kernels`` here and on every worker; return the setting it had here."""
+    before = get_config()["kernels"]
+    set_config(kernels=kernels)
+    client.run(set_config, kernels=kernels)
+    return before
+
+
 # -- searches on the cluster ----------------------------------------------------------
 
 SEARCHED = [
@@ -101,11 +127,12 @@ def test_cross_validate_on_the_cluster_matches_the_sequential_run(client, make, 
     X, y_reg, y_clf = dataset(0)
     y = target(kind, y_reg, y_clf)
     cv = KFold(3, shuffle=True, random_state=0)
-    sequential = quietly(cross_validate, make(), X, y, cv=cv, return_estimator=True)
-    with joblib.parallel_config(backend="dask"):
-        distributed_run = quietly(
-            cross_validate, make(), X, y, cv=cv, n_jobs=-1, return_estimator=True
-        )
+    with on_the_numpy_path(client):
+        sequential = quietly(cross_validate, make(), X, y, cv=cv, return_estimator=True)
+        with joblib.parallel_config(backend="dask"):
+            distributed_run = quietly(
+                cross_validate, make(), X, y, cv=cv, n_jobs=-1, return_estimator=True
+            )
     np.testing.assert_array_equal(distributed_run["test_score"], sequential["test_score"])
     for here, there in zip(sequential["estimator"], distributed_run["estimator"], strict=True):
         if kind == "ae":
@@ -124,9 +151,10 @@ def test_grid_search_on_the_cluster_matches_the_sequential_run(client):
         "mlpclassifier__solver": ["adam", "lbfgs"],
         "mlpclassifier__batch_norm": [False, True],
     }
-    sequential = quietly(GridSearchCV(pipeline, grid, cv=3).fit, X, y)
-    with joblib.parallel_config(backend="dask"):
-        search = quietly(GridSearchCV(pipeline, grid, cv=3, n_jobs=-1).fit, X, y)
+    with on_the_numpy_path(client):
+        sequential = quietly(GridSearchCV(pipeline, grid, cv=3).fit, X, y)
+        with joblib.parallel_config(backend="dask"):
+            search = quietly(GridSearchCV(pipeline, grid, cv=3, n_jobs=-1).fit, X, y)
     for key in [f"split{i}_test_score" for i in range(3)] + ["rank_test_score", "params"]:
         assert list(search.cv_results_[key]) == list(sequential.cv_results_[key]), key
     assert search.best_params_ == sequential.best_params_
