@@ -315,3 +315,30 @@ def test_full_batch_fits_leave_every_blas_library_as_it_was():
     X = np.random.default_rng(0).standard_normal((500, 5))
     LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
     assert counts() == before
+
+
+def test_an_integer_random_state_is_the_first_draw_of_its_random_state(monkeypatch):
+    from sklearn.utils import check_random_state
+
+    from sklearn_dl._engine import base
+
+    seed = np.random.RandomState(1234).randint(np.iinfo(np.int32).max)
+    expected = np.random.default_rng(seed).random(4)
+    np.testing.assert_array_equal(base.make_rng(1234).random(4), expected)
+    np.testing.assert_array_equal(base.make_rng(np.int64(1234)).random(4), expected)
+    # A RandomState instance is drawn from (and advances) each time.
+    state = np.random.RandomState(1234)
+    np.testing.assert_array_equal(base.make_rng(state).random(4), expected)
+    assert not np.array_equal(base.make_rng(state).random(4), expected)
+    # The integer's seed is remembered: a refit builds no RandomState.
+    built = []
+
+    def counted(random_state):
+        built.append(random_state)
+        return check_random_state(random_state)
+
+    monkeypatch.setattr(base, "check_random_state", counted)
+    base.make_rng(1234)
+    assert built == []
+    with pytest.raises(ValueError):
+        base.make_rng(-1)
