@@ -334,10 +334,10 @@ def squared_error(Y, Z, G, S, one, scale):
 
     One pass where numpy takes three (the residual, its square's sum and the
     scaling) and allocates the residual. The squares are summed in float64,
-    in four running sums per output, taken by turns of rows: one running sum
-    would make every entry wait for the one before it, and the loop four
-    times slower. ``S`` holds the sample weights ``s_i``, or nothing when
-    every ``s_i`` is 1.
+    in four running sums per output, taken by turns of rows: with one running
+    sum every entry waits for the one before it, which made the loop twice
+    as slow in float64. ``S`` holds the sample weights ``s_i``, or nothing
+    when every ``s_i`` is 1.
     """
     width, weighted = Z.shape[1], S.shape[0] > 0
     sums = np.zeros(4 * width)
