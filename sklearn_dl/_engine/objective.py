@@ -64,8 +64,8 @@ class Objective:
         Z = self.network.forward(X, training=True, rng=rng)
         xp = numpy_like(Z)
         summed_on_device = xp.on_device and not isinstance(weight, int | float)
-        scale = None if summed_on_device or not weight > 0 else xp.scalar(1.0 / weight, Z)
-        # The loss kernel scales the gradient in its own pass, into a kept array.
+        scale = None if summed_on_device or not weight > 0 else 1.0 / weight
+        # The loss kernel scales the gradient in its own pass (in Z's dtype), into a kept array.
         fused = None
         if _kernels.enabled_for(Z, 0):
             dZ = self._scratch.front("loss gradient", Z.size, Z.dtype).reshape(Z.shape)
@@ -78,7 +78,7 @@ class Objective:
                 # 0 where the batch weighs nothing (its gradient is 0 then), without reading it.
                 dZ *= xp.where(weight > 0, 1.0 / weight, xp.zeros_like(weight))
             elif scale is not None:
-                dZ *= xp.scalar(1.0 / weight, dZ)  # (a loss may return another dtype than Z's)
+                dZ *= xp.scalar(scale, dZ)  # (a loss may return another dtype than Z's)
         data_loss += self.network.activity_loss()
         self.network.backward(dZ)
         return data_loss
