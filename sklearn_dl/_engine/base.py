@@ -90,15 +90,16 @@ def make_rng(random_state):
     if isinstance(random_state, np.random.Generator):
         return random_state
     if isinstance(random_state, numbers.Integral):
-        return np.random.default_rng(_seed_of(int(random_state)))
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return np.random.default_rng(seed)
+        return np.random.default_rng(_integer_seed(int(random_state)))
+    return np.random.default_rng(_first_draw(random_state))  # advances a RandomState
 
 
-@functools.lru_cache(maxsize=1024)
-def _seed_of(random_state):
-    """The seed an integer ``random_state`` stands for (see :func:`make_rng`)."""
+def _first_draw(random_state):
+    """The seed ``random_state`` stands for: the first draw of its ``RandomState``."""
     return check_random_state(random_state).randint(np.iinfo(np.int32).max)
+
+
+_integer_seed = functools.lru_cache(maxsize=1024)(_first_draw)  # for integers alone
 
 
 def is_stochastic(estimator):
