@@ -19,6 +19,7 @@ tensor's device. CuPy follows numpy's names already.
 """
 
 import contextlib
+import numbers
 import types
 
 import numpy as np
@@ -279,9 +280,15 @@ class TorchFunctions:
         return getattr(self._torch, np.dtype(dtype).name)  # torch.float32 for float32, ...
 
     def _tensor(self, value, like):
-        """``value`` as a tensor of ``like``'s dtype and device (a scalar: a 0-d one)."""
+        """``value`` as a tensor of ``like``'s dtype and device (a number: a 0-d one).
+
+        A number is filled in on the device: ``as_tensor`` would copy it from
+        the host and wait for the copy, several times a batch.
+        """
         if isinstance(value, self._torch.Tensor):
             return value
+        if isinstance(value, numbers.Number):
+            return self._torch.full((), value, dtype=like.dtype, device=like.device)
         return self._torch.as_tensor(value, dtype=like.dtype, device=like.device)
 
     # -- making arrays ----------------------------------------------------------------

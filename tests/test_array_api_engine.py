@@ -140,6 +140,44 @@ def test_continued_fits_and_early_stopping_on_the_device():
     assert isinstance(warm.coefs_[0], torch.Tensor)
 
 
+@pytest.mark.parametrize(
+    "model",
+    [
+        MLPClassifier(hidden_layer_sizes=(6,), solver="adam", early_stopping=True),
+        MLPRegressor(hidden_layer_sizes=(6,), solver="sgd", momentum=0.9),
+        Autoencoder(2, hidden_layer_sizes=(4,), solver="rmsprop", alpha=0.1),
+    ],
+    ids=["adam, early stopping", "sgd", "autoencoder"],
+)
+def test_host_data_go_to_the_device_per_epoch_not_per_batch(model, monkeypatch):
+    # Each copy from the host makes a GPU wait: a fit in 8 times as many
+    # batches must make no more of them. (Dropout masks and noise, drawn on
+    # the host, are the exception: one copy per batch.)
+    X, _, _, y3, y_real = make_data(n=160)
+    X_t = torch.asarray(X)
+    y_t = torch.asarray(y_real if isinstance(model, MLPRegressor) else y3)
+    sent = []
+
+    def counted(make):
+        def wrapper(data, *args, **kwargs):
+            if not isinstance(data, torch.Tensor):
+                sent.append(type(data).__name__)
+            return make(data, *args, **kwargs)
+
+        return wrapper
+
+    def copies(batch_size):
+        sent.clear()
+        with monkeypatch.context() as patch:
+            for name in ("as_tensor", "asarray", "tensor"):
+                patch.setattr(torch, name, counted(getattr(torch, name)))
+            fitted = clone(model).set_params(batch_size=batch_size, max_iter=3, random_state=0)
+            fitted.fit(X_t, None if isinstance(model, Autoencoder) else y_t)
+        return len(sent)
+
+    assert copies(10) == copies(80)
+
+
 def test_a_device_model_pickles_and_refuses_numpy_input():
     X, _, _, y3, _ = make_data()
     model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0)

@@ -79,7 +79,7 @@ def test_a_batch_of_weight_zero_gets_the_penalty_gradient_alone():
     X, Y = rng.normal(size=(10, 5)), np.eye(3)[rng.integers(0, 3, 10)]
     network, objective = network_and_objective([Dense(4, "relu"), Dense(3)])
     data = Data(X, Y, np.zeros(10))
-    objective.accumulated_gradient(data.micro_batches(np.arange(10), 4), 20.0)
+    objective.accumulated_gradient(data.micro_batches(slice(0, 10), 4), 20.0)
     expected = np.zeros_like(network.params)
     expected[: network.n_weights] = 0.5 / 20.0 * network.weights
     np.testing.assert_allclose(network.grads, expected)

@@ -1,6 +1,6 @@
 """Training and validation data as the trainer reads them: rows, batches and chunks."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -38,7 +38,7 @@ class Data:
         index = batch if self.index is None else self.index[batch]
         if isinstance(index, slice) or not isinstance(self.X, np.ndarray):
             xp = numpy_like(self.X)
-            if xp.on_device and not isinstance(index, slice):  # rows chosen on the host
+            if xp.on_device and not isinstance(index, slice):  # (no copy if already there)
                 index = xp.asarray(index)
             weight = None if self.sample_weight is None else self.sample_weight[index]
             return self.X[index], self.Y[index], weight
@@ -47,6 +47,17 @@ class Data:
         X = self.X.take(index, axis=0)
         # An autoencoder's targets are its inputs: the rows are gathered once.
         return X, X if self.Y is self.X else self.Y.take(index, axis=0), weight
+
+    def in_order(self, order):
+        """The same set with its rows in ``order``, a permutation of them drawn on the host.
+
+        Where ``X`` lives on a device the order goes there once, and each
+        batch's rows are then a slice of it: one copy to the device per epoch
+        rather than one per batch.
+        """
+        index = order if self.index is None else self.index[order]
+        xp = numpy_like(self.X)
+        return replace(self, index=xp.asarray(index) if xp.on_device else index)
 
     def all_rows(self):
         """``X, Y, sample_weight`` of the whole set (no copy when ``index`` is None)."""
@@ -85,13 +96,9 @@ class Data:
         return Data(X, Y, weight * (total / sample_total) if sample_total > 0 else weight)
 
     def micro_batches(self, batch, size):
-        """The rows ``batch`` (as :meth:`rows` takes them) in parts of at most ``size`` rows."""
-        if isinstance(batch, slice):  # a slice from ``batches``: parts are slices too
-            for start in range(batch.start, batch.stop, size):
-                yield self.rows(slice(start, min(start + size, batch.stop)))
-        else:
-            for part in batches(len(batch), size):
-                yield self.rows(batch[part])
+        """The rows ``batch`` (a slice from :func:`batches`) in slices of at most ``size`` rows."""
+        for start in range(batch.start, batch.stop, size):
+            yield self.rows(slice(start, min(start + size, batch.stop)))
 
     def loss_sum(self, objective):
         """``Σ s_i loss_i`` of ``objective`` over these rows in inference mode, by chunks."""

@@ -168,18 +168,18 @@ class Trainer:
         On a device the batches' losses add up there, and are read once, at
         the end of the epoch: a non-finite one shows then.
         """
-        order = self.state.rng.permutation(train.n_samples) if self.shuffle else None
+        if self.shuffle:
+            train = train.in_order(self.state.rng.permutation(train.n_samples))
         objective, total = self.objective, self._train_weight
         # The solver's kernel adds the penalty in its step: the gradients leave it out.
         folded = objective.penalty is not None and self.state.solver.folds_penalty(self.params)
         data_loss = 0.0
         for batch in batches(train.n_samples, self.batch_size):
-            rows = batch if order is None else order[batch]
             if self.micro_batch_size is None:
-                X, Y, weight = train.rows(rows)
+                X, Y, weight = train.rows(batch)
                 value = objective.gradient(X, Y, weight, total, self.state.rng, not folded)
             else:  # gradient accumulation: the rows are gathered part by part too
-                parts = train.micro_batches(rows, self.micro_batch_size)
+                parts = train.micro_batches(batch, self.micro_batch_size)
                 value = objective.accumulated_gradient(parts, total, self.state.rng, not folded)
             if isinstance(value, float) and not math.isfinite(value):
                 return math.inf
