@@ -345,8 +345,9 @@ class BaseNetwork(CallbackSupportMixin, QuickParams, BaseEstimator, metaclass=AB
         solver = self._solver_choice(incremental, self.network_.params.shape[0], X.shape[0])
         if isinstance(solver, str):  # built from settings: checked, no copy to make
             solver = checked(OPTIMIZERS[solver](**self._solver_settings().get(solver, {})))
-        else:
+        elif solver is self.solver:
             solver = get_optimizer(solver)  # the user's object: cloned and checked
+        # (else a fresh object the estimator chose itself, with its defaults)
         schedule = self._schedule()
         schedule.start(self._initial_learning_rate(X, sample_weight, solver), self.max_iter)
         kept = {} if first else {"t": self._state.t, "history": self._state.history}

@@ -7,6 +7,7 @@ memory, or over the chunks of dask arrays, each computed by
 :class:`~sklearn_dl._engine.objective.Objective`.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -57,7 +58,7 @@ class FullBatch:
 
     def x0(self):
         params = self.xp.to_numpy(self.params).astype(np.float64)
-        W, nonnegative = params[: self.n_weights], self._nonnegative()
+        W, nonnegative = params[: self.n_weights], self.nonnegative
         if nonnegative is not None:  # start inside the bounds
             W[nonnegative] = np.maximum(W[nonnegative], 0)
         if not self.split:
@@ -65,7 +66,7 @@ class FullBatch:
         return np.concatenate([np.maximum(W, 0), np.maximum(-W, 0), params[self.n_weights :]])
 
     def bounds(self):
-        nonnegative = self._nonnegative()
+        nonnegative = self.nonnegative
         if not self.split and nonnegative is None:
             return None
         n, n_others = self.n_weights, self.params.shape[0] - self.n_weights
@@ -76,7 +77,8 @@ class FullBatch:
             weights = [(0, None)] * n + [(0, 0) if keep else (0, None) for keep in positive]
         return weights + [(None, None)] * n_others
 
-    def _nonnegative(self):
+    @functools.cached_property
+    def nonnegative(self):
         """Which weights must stay ``>= 0`` (from their layers), or None when none must."""
         masks = [
             np.full(sum(math.prod(shape) for shape in layer.weight_shapes()), layer.nonnegative)
@@ -103,7 +105,7 @@ class FullBatch:
         return self.rows.least_squares(
             intercept=layer.use_bias,
             ridge=ridge,
-            nonnegative=self._nonnegative() is not None,
+            nonnegative=self.nonnegative is not None,
         )
 
     def hessian(self, x):

@@ -108,7 +108,7 @@ class Network:
     def _views(self, shapes, start):
         params, grads = [], []
         for shape in shapes:
-            stop = start + int(np.prod(shape))
+            stop = start + int(math.prod(shape))
             params.append(self.params[start:stop].reshape(shape))
             grads.append(self.grads[start:stop].reshape(shape))
             start = stop
@@ -176,4 +176,5 @@ class Network:
 
 
 def _sizes(shapes):
-    return [int(np.prod(shape)) for shape in shapes]
+    # math.prod: numpy's prod of a tuple costs about 8 µs, a small fit's build several of them.
+    return [int(math.prod(shape)) for shape in shapes]
