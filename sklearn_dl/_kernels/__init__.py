@@ -242,20 +242,13 @@ def loss_gradient_into(
     held output by output).
     """
     kernel = _loss_kernel(loss, Y, Z, G, sample_weight)
-    return None if kernel is None else _loss_call(kernel, Y, Z, G, scale)
-
-
-def _loss_call(kernel, Y, Z, G, scale):
-    """Run the loss ``kernel`` (see :func:`_loss_kernel`); its value, or None if it failed.
-
-    ``scale`` is cast to the dtype of ``Z`` (1 for None), as numpy casts it in
-    ``grad *= scale``.
-    """
+    if kernel is None:
+        return None
     name, weights = kernel
     one = _ONE[Z.dtype]
     if scale is None:
         scale = one
-    elif type(scale) is not Z.dtype.type:
+    elif type(scale) is not Z.dtype.type:  # cast as numpy casts it in ``grad *= scale``
         scale = Z.dtype.type(scale)
     value = []
     return value[0] if call(name, Y, Z, G, weights, one, scale, out=value) else None
