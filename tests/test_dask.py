@@ -572,8 +572,10 @@ def test_the_client_never_holds_the_validation_data(client):
     tracemalloc = pytest.importorskip("tracemalloc")
     X, _, _ = dataset(15, n_features=10)
     y = (X[:, 0] - X[:, 1] > 0).astype(int)
-    # 32 MB of validation rows, generated and kept on the workers.
-    X_val = da.random.default_rng(15).normal(size=(400_000, 10), chunks=(100_000, 10))
+    # 128 MB of validation rows, generated and kept on the workers. (The
+    # scheduler, in this process, allocates 2-3 MB of its own during a fit:
+    # the data must dwarf that.)
+    X_val = da.random.default_rng(15).normal(size=(1_600_000, 10), chunks=(400_000, 10))
     y_val = (X_val[:, 0] - X_val[:, 1] > 0).astype(int)
     tracemalloc.start()
     try:
