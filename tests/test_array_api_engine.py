@@ -144,10 +144,11 @@ def test_continued_fits_and_early_stopping_on_the_device():
     "model",
     [
         MLPClassifier(hidden_layer_sizes=(6,), solver="adam", early_stopping=True),
+        MLPClassifier(hidden_layer_sizes=(6,), early_stopping=True, shuffle=False),
         MLPRegressor(hidden_layer_sizes=(6,), solver="sgd", momentum=0.9),
         Autoencoder(2, hidden_layer_sizes=(4,), solver="rmsprop", alpha=0.1),
     ],
-    ids=["adam, early stopping", "sgd", "autoencoder"],
+    ids=["adam, early stopping", "early stopping, no shuffle", "sgd", "autoencoder"],
 )
 def test_host_data_go_to_the_device_per_epoch_not_per_batch(model, monkeypatch):
     # Each copy from the host makes a GPU wait: a fit in 8 times as many

@@ -48,16 +48,20 @@ class Data:
         # An autoencoder's targets are its inputs: the rows are gathered once.
         return X, X if self.Y is self.X else self.Y.take(index, axis=0), weight
 
-    def in_order(self, order):
+    def in_order(self, order=None):
         """The same set with its rows in ``order``, a permutation of them drawn on the host.
 
-        Where ``X`` lives on a device the order goes there once, and each
-        batch's rows are then a slice of it: one copy to the device per epoch
-        rather than one per batch.
+        ``None`` keeps the rows as they are. Where ``X`` lives on a device the
+        rows' index goes there once, and each batch's rows are then a slice
+        of it: one copy to the device per epoch rather than one per batch.
         """
-        index = order if self.index is None else self.index[order]
+        if order is None:
+            index = self.index
+        else:
+            index = order if self.index is None else self.index[order]
         xp = numpy_like(self.X)
-        return replace(self, index=xp.asarray(index) if xp.on_device else index)
+        on_host = index is None or not xp.on_device
+        return replace(self, index=index if on_host else xp.asarray(index))
 
     def all_rows(self):
         """``X, Y, sample_weight`` of the whole set (no copy when ``index`` is None)."""

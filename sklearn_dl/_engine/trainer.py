@@ -168,8 +168,8 @@ class Trainer:
         On a device the batches' losses add up there, and are read once, at
         the end of the epoch: a non-finite one shows then.
         """
-        if self.shuffle:
-            train = train.in_order(self.state.rng.permutation(train.n_samples))
+        order = self.state.rng.permutation(train.n_samples) if self.shuffle else None
+        train = train.in_order(order)
         objective, total = self.objective, self._train_weight
         # The solver's kernel adds the penalty in its step: the gradients leave it out.
         folded = objective.penalty is not None and self.state.solver.folds_penalty(self.params)
